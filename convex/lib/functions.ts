@@ -1,0 +1,84 @@
+/* eslint-disable no-restricted-imports -- the one module allowed the raw builders */
+import { getAuthUserId } from "@convex-dev/auth/server";
+import type { Auth, GenericDatabaseWriter, Scheduler } from "convex/server";
+import {
+  customAction,
+  customCtx,
+  customMutation,
+  customQuery,
+} from "convex-helpers/server/customFunctions";
+import type { DataModel, Id } from "../_generated/dataModel";
+import {
+  action as rawAction,
+  internalAction as rawInternalAction,
+  internalMutation as rawInternalMutation,
+  internalQuery as rawInternalQuery,
+  mutation as rawMutation,
+  query as rawQuery,
+} from "../_generated/server";
+import { type AppDbReader, type AppDbWriter, serviceDb, userDb } from "./db";
+import { fail } from "./errors";
+
+/**
+ * The function builders every app module uses. Public builders resolve the
+ * caller once (no document read: `getAuthUserId` only parses the token), give
+ * the handler `ctx.userId`, and wrap `ctx.db` with the row rules of
+ * `lib/rules.ts`. Internal builders are the service role: no row rules. Both
+ * keep `updatedAt` (see `lib/db.ts`).
+ */
+
+/** The signed-in user's id, or an UNAUTHENTICATED error. */
+export async function requireUserId(ctx: { auth: Auth }): Promise<Id<"users">> {
+  const userId = await getAuthUserId(ctx);
+  if (userId === null) fail("UNAUTHENTICATED", "You must be signed in");
+  return userId;
+}
+
+// A query's db has no write methods; the wrapper only calls them when the
+// handler does, and query handlers are typed to see a reader.
+const asWriter = (db: unknown) => db as GenericDatabaseWriter<DataModel>;
+
+/** Public query for a signed-in user: `ctx.userId`, row rules on `ctx.db`. */
+export const userQuery = customQuery(rawQuery, {
+  args: {},
+  input: async (ctx) => {
+    const userId = await requireUserId(ctx);
+    const db: AppDbReader = userDb(asWriter(ctx.db), userId);
+    return { ctx: { userId, db }, args: {} };
+  },
+});
+
+/** Public mutation for a signed-in user: `ctx.userId`, row rules on `ctx.db`. */
+export const userMutation = customMutation(rawMutation, {
+  args: {},
+  input: async (ctx) => {
+    const userId = await requireUserId(ctx);
+    return { ctx: { userId, db: userDb(ctx.db, userId) }, args: {} };
+  },
+});
+
+/** Public action for a signed-in user: `ctx.userId` (actions have no db). */
+export const userAction = customAction(rawAction, {
+  args: {},
+  input: async (ctx) => ({ ctx: { userId: await requireUserId(ctx) }, args: {} }),
+});
+
+/** Service-role query: no row rules. */
+export const internalQuery = customQuery(
+  rawInternalQuery,
+  customCtx((ctx) => ({ db: serviceDb(asWriter(ctx.db)) as AppDbReader })),
+);
+
+/** Service-role mutation: no row rules; `updatedAt` kept. */
+export const internalMutation = customMutation(
+  rawInternalMutation,
+  customCtx((ctx) => ({ db: serviceDb(ctx.db) as AppDbWriter })),
+);
+
+/** Service-role action. */
+export const internalAction = rawInternalAction;
+
+/** What model helpers that only read need from `ctx`. */
+export type ReadCtx = { db: AppDbReader };
+/** What model helpers that write need from `ctx`. */
+export type WriteCtx = { db: AppDbWriter; scheduler: Scheduler };

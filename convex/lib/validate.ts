@@ -1,0 +1,38 @@
+import { fail } from "./errors";
+
+// Validators only check types (`v.number()` accepts NaN and Infinity, and a
+// validator failure is not a ConvexError), so every range and format rule is
+// checked here and reported as INVALID_ARGUMENT.
+
+/** A trimmed string of `min`..`max` characters. */
+export function trimmedText(field: string, value: string, min: number, max: number): string {
+  const trimmed = value.trim();
+  if (trimmed.length < min || trimmed.length > max) {
+    fail("INVALID_ARGUMENT", `${field} must be ${min} to ${max} characters`, { field });
+  }
+  return trimmed;
+}
+
+/** An absolute `https:` URL of at most `max` characters. */
+export function httpsUrl(field: string, value: string, max = 2048): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    url = null;
+  }
+  if (value.length > max || url === null || url.protocol !== "https:" || url.hostname === "") {
+    fail("INVALID_ARGUMENT", `${field} must be an https: URL of at most ${max} characters`, {
+      field,
+    });
+  }
+  return value;
+}
+
+/** A whole number in `min`..`max` (rejects NaN, Infinity and fractions). */
+export function integerInRange(field: string, value: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    fail("INVALID_ARGUMENT", `${field} must be a whole number from ${min} to ${max}`, { field });
+  }
+  return value;
+}

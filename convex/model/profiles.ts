@@ -1,0 +1,38 @@
+import type { Id } from "../_generated/dataModel";
+import type { AppDbReader, AppDbWriter } from "../lib/db";
+import { fail } from "../lib/errors";
+import { httpsUrl, trimmedText } from "../lib/validate";
+
+/** The user's profile, or null. */
+export async function getProfile(ctx: { db: AppDbReader }, userId: Id<"users">) {
+  return await ctx.db
+    .query("profiles")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .unique();
+}
+
+export type ProfileChanges = { fullName?: string | null; avatarUrl?: string | null };
+
+/**
+ * Applies the user-editable fields of a profile. `null` clears a field. Every
+ * value is checked before anything is written, so a bad one changes nothing.
+ */
+export async function updateProfile(
+  ctx: { db: AppDbWriter },
+  userId: Id<"users">,
+  changes: ProfileChanges,
+) {
+  const patch: { fullName?: string; avatarUrl?: string } = {};
+  if (changes.fullName !== undefined) {
+    patch.fullName =
+      changes.fullName === null ? undefined : trimmedText("fullName", changes.fullName, 1, 100);
+  }
+  if (changes.avatarUrl !== undefined) {
+    patch.avatarUrl = changes.avatarUrl === null ? undefined : httpsUrl("avatarUrl", changes.avatarUrl);
+  }
+  const profile = await getProfile(ctx, userId);
+  if (profile === null) fail("NOT_FOUND", "You have no profile yet");
+  if (Object.keys(patch).length === 0) return profile;
+  await ctx.db.patch("profiles", profile._id, patch);
+  return { ...profile, ...patch };
+}

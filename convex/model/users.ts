@@ -1,0 +1,60 @@
+import type { Id } from "../_generated/dataModel";
+import type { AppDbWriter } from "../lib/db";
+import { openAccount } from "./credits";
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const COMMON_PASSWORDS = new Set(["password", "password1", "12345678", "123456789", "qwertyuiop", "iloveyou1"]);
+
+/** The email lower-cased and trimmed, or null when it is not an address. */
+export function emailAddress(raw: string): string | null {
+  const email = raw.trim().toLowerCase();
+  return email.length <= 254 && EMAIL.test(email) ? email : null;
+}
+
+/** Why a password is too weak, or null when it is acceptable. */
+export function passwordStrength(password: string): string | null {
+  if (password.length < 8) return "Password must be at least 8 characters";
+  if (password.length > 128) return "Password must be at most 128 characters";
+  if (!/[a-zA-Z]/.test(password) || !/[^a-zA-Z]/.test(password)) {
+    return "Password must contain a letter and a digit or symbol";
+  }
+  if (COMMON_PASSWORDS.has(password.toLowerCase())) return "Password is too common";
+  return null;
+}
+
+/**
+ * What a sign-in provider told us about the user, reduced to what a profile may
+ * hold. Provider data is not user input: a value that does not fit is dropped
+ * rather than failing the sign-up.
+ */
+export function profileFromProvider(profile: Record<string, unknown>) {
+  const email = typeof profile.email === "string" ? (emailAddress(profile.email) ?? "") : "";
+  const name = typeof profile.name === "string" ? profile.name.trim().slice(0, 100) : "";
+  const image = typeof profile.image === "string" ? profile.image : "";
+  return {
+    email,
+    fullName: name === "" ? undefined : name,
+    avatarUrl: image.startsWith("https://") && image.length <= 2048 ? image : undefined,
+  };
+}
+
+export type NewProfile = {
+  userId: Id<"users">;
+  email: string;
+  fullName?: string;
+  avatarUrl?: string;
+};
+
+/**
+ * Creates the user's profile and credits account. Idempotent: a second call for
+ * the same user creates nothing and returns the existing profile.
+ */
+export async function createProfile(ctx: { db: AppDbWriter }, args: NewProfile) {
+  const existing = await ctx.db
+    .query("profiles")
+    .withIndex("by_userId", (q) => q.eq("userId", args.userId))
+    .unique();
+  const profileId = existing?._id ?? (await ctx.db.insert("profiles", args));
+  await openAccount(ctx, args.userId);
+  return { created: existing === null, profileId };
+}

@@ -1,0 +1,127 @@
+import { authTables } from "@convex-dev/auth/server";
+import { defineSchema, defineTable } from "convex/server";
+import { migrationsTable } from "convex-helpers/server/migrations";
+import { v, type Infer, type Validator } from "convex/values";
+import { BILLING_INTERVALS, PLAN_IDS } from "../src/plans";
+
+// Shared validators: declared once, used by the tables below and by function
+// `args`/`returns`, so the API and the stored shape cannot drift apart.
+const literals = <T extends string>(values: readonly T[]) =>
+  v.union(...values.map((value) => v.literal(value)));
+
+export const planIdValidator = literals(PLAN_IDS);
+export const billingIntervalValidator = literals(BILLING_INTERVALS);
+
+/** Stripe's subscription statuses. */
+export const subscriptionStatusValidator = literals([
+  "incomplete",
+  "incomplete_expired",
+  "trialing",
+  "active",
+  "past_due",
+  "canceled",
+  "unpaid",
+  "paused",
+] as const);
+export type SubscriptionStatus = Infer<typeof subscriptionStatusValidator>;
+
+/** Every kind of change to a credit balance; one ledger entry each. */
+export const ledgerKindValidator = literals([
+  "signup",
+  "refill",
+  "consume",
+  "reserve",
+  "release",
+  "upgrade",
+  "adjust",
+  "refund",
+] as const);
+export type LedgerKind = Infer<typeof ledgerKindValidator>;
+
+export const profileFields = {
+  userId: v.id("users"),
+  email: v.string(),
+  fullName: v.optional(v.string()),
+  avatarUrl: v.optional(v.string()),
+  updatedAt: v.number(),
+};
+
+export const subscriptionFields = {
+  userId: v.id("users"),
+  stripeCustomerId: v.string(),
+  stripeSubscriptionId: v.string(),
+  planId: planIdValidator,
+  status: subscriptionStatusValidator,
+  currentPeriodEnd: v.number(),
+  updatedAt: v.number(),
+};
+
+export const creditFields = {
+  userId: v.id("users"),
+  /** Integer, never negative; always the sum of the user's ledger deltas. */
+  balance: v.number(),
+  monthlyAllowance: v.number(),
+  lastResetAt: v.number(),
+  updatedAt: v.number(),
+};
+
+export const ledgerEntryFields = {
+  userId: v.id("users"),
+  delta: v.number(),
+  balanceAfter: v.number(),
+  kind: ledgerKindValidator,
+  reason: v.optional(v.string()),
+  /** Makes the change happen once: an invoice id, a client key, a refill period. */
+  idempotencyKey: v.optional(v.string()),
+  updatedAt: v.number(),
+};
+
+export const noteFields = {
+  userId: v.id("users"),
+  title: v.string(),
+  body: v.string(),
+  updatedAt: v.number(),
+};
+
+/**
+ * The app's own tables. Every one has `updatedAt`, kept by the database wrapper
+ * in `lib/db.ts` (never by handlers), and is closed to users until `lib/rules.ts`
+ * gives it a rule.
+ */
+export const appTables = {
+  profiles: defineTable(profileFields).index("by_userId", ["userId"]),
+  subscriptions: defineTable(subscriptionFields)
+    .index("by_userId", ["userId"])
+    .index("by_stripeCustomerId", ["stripeCustomerId"])
+    .index("by_stripeSubscriptionId", ["stripeSubscriptionId"]),
+  credits: defineTable(creditFields).index("by_userId", ["userId"]),
+  // Append-only; `_creationTime` orders a user's entries in time.
+  creditLedger: defineTable(ledgerEntryFields)
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- history is read newest first by time
+    .index("by_userId", ["userId"])
+    .index("by_userId_and_idempotencyKey", ["userId", "idempotencyKey"]),
+  // The worked example of a user-owned table (README: "Adding a table").
+  notes: defineTable(noteFields).index("by_userId", ["userId"]),
+};
+
+/** A table's fields plus Convex's system fields: the validator for returning its rows. */
+const docOf = <T extends string, F extends Record<string, Validator<any, any, any>>>(
+  table: T,
+  fields: F,
+) => v.object({ _id: v.id(table), _creationTime: v.number(), ...fields });
+
+export const profileDoc = docOf("profiles", profileFields);
+export const subscriptionDoc = docOf("subscriptions", subscriptionFields);
+export const creditsDoc = docOf("credits", creditFields);
+export const ledgerEntryDoc = docOf("creditLedger", ledgerEntryFields);
+export const noteDoc = docOf("notes", noteFields);
+
+export type AppTableName = keyof typeof appTables;
+export const APP_TABLE_NAMES = Object.keys(appTables) as AppTableName[];
+
+export default defineSchema({
+  ...authTables,
+  // State of data migrations (convex-helpers), see convex/migrations.ts.
+  migrations: migrationsTable,
+  ...appTables,
+});

@@ -1,0 +1,10 @@
+import { expect, test } from "vitest";
+import { newBackend } from "../convex/test.setup";
+import { accountsChapter } from "./accounts";
+
+test("demo", async () => {
+  const t = newBackend();
+  const { ada } = await accountsChapter(t);
+  expect(ada.userId).toBeTruthy();
+  console.log("\nThe end: every line above came from the real Convex functions, run in memory.\n");
+});

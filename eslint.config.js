@@ -1,0 +1,34 @@
+import convexPlugin from "@convex-dev/eslint-plugin";
+import tseslint from "typescript-eslint";
+
+const rawBuilders = ["query", "mutation", "action", "internalQuery", "internalMutation", "internalAction"];
+
+export default tseslint.config(
+  { ignores: ["convex/_generated/**", "node_modules/**", "bench/**/*.md"] },
+  ...tseslint.configs.recommended,
+  ...convexPlugin.configs.recommended,
+  {
+    files: ["convex/**/*.ts", "src/**/*.ts", "src/**/*.tsx"],
+    rules: {
+      "@typescript-eslint/no-explicit-any": "off",
+      // Typed env declarations need convex.config.ts, which offline codegen does
+      // not support; env vars are read in one place per module instead.
+      "@convex-dev/no-process-env": "off",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      // App modules use the builders of convex/lib/functions.ts, which apply the
+      // row rules and keep updatedAt; the raw builders would skip both.
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/_generated/server", "./_generated/server"],
+              importNames: rawBuilders,
+              message: "Use the builders in convex/lib/functions.ts (row rules, updatedAt).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,64 @@
+/**
+ * The plan catalogue, shared by the backend (allowances, Stripe price mapping)
+ * and clients (pricing page). Prices live in Stripe; a Stripe price maps to a
+ * plan through its `lookup_key`.
+ */
+export const PLAN_IDS = ["free", "pro", "business"] as const;
+export type PlanId = (typeof PLAN_IDS)[number];
+
+export const BILLING_INTERVALS = ["month", "year"] as const;
+export type BillingInterval = (typeof BILLING_INTERVALS)[number];
+
+export type Plan = {
+  id: PlanId;
+  name: string;
+  /** Credits granted each month (yearly plans too: they are refilled monthly). */
+  monthlyCredits: number;
+  features: readonly string[];
+  /** Stripe price lookup keys, by interval; the free plan has none. */
+  lookupKeys: Partial<Record<BillingInterval, string>>;
+};
+
+export const PLANS: Record<PlanId, Plan> = {
+  free: {
+    id: "free",
+    name: "Free",
+    monthlyCredits: 100,
+    features: ["100 credits a month", "Community support"],
+    lookupKeys: {},
+  },
+  pro: {
+    id: "pro",
+    name: "Pro",
+    monthlyCredits: 1_000,
+    features: ["1,000 credits a month", "Email support", "Usage history"],
+    lookupKeys: { month: "pro_monthly", year: "pro_yearly" },
+  },
+  business: {
+    id: "business",
+    name: "Business",
+    monthlyCredits: 10_000,
+    features: ["10,000 credits a month", "Priority support", "Usage history"],
+    lookupKeys: { month: "business_monthly", year: "business_yearly" },
+  },
+};
+
+export const FREE_PLAN = PLANS.free;
+
+/** The plan and interval a Stripe price `lookup_key` stands for, or null if unknown. */
+export function planForLookupKey(
+  lookupKey: string | null | undefined,
+): { planId: PlanId; interval: BillingInterval } | null {
+  if (!lookupKey) return null;
+  for (const plan of Object.values(PLANS)) {
+    for (const interval of BILLING_INTERVALS) {
+      if (plan.lookupKeys[interval] === lookupKey) return { planId: plan.id, interval };
+    }
+  }
+  return null;
+}
+
+/** True for a plan id in the catalogue (for input from outside). */
+export function isPlanId(value: string): value is PlanId {
+  return (PLAN_IDS as readonly string[]).includes(value);
+}
