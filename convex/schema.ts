@@ -62,6 +62,10 @@ export const creditFields = {
   balance: v.number(),
   monthlyAllowance: v.number(),
   lastResetAt: v.number(),
+  /** Monthly refills fall on this date's day of month (clamped to short months). */
+  refillAnchorAt: v.number(),
+  /** When the refill sweep next refills this account; indexed so the sweep reads only due rows. */
+  nextRefillAt: v.number(),
   updatedAt: v.number(),
 };
 
@@ -94,7 +98,9 @@ export const appTables = {
     .index("by_userId", ["userId"])
     .index("by_stripeCustomerId", ["stripeCustomerId"])
     .index("by_stripeSubscriptionId", ["stripeSubscriptionId"]),
-  credits: defineTable(creditFields).index("by_userId", ["userId"]),
+  credits: defineTable(creditFields)
+    .index("by_userId", ["userId"])
+    .index("by_nextRefillAt", ["nextRefillAt"]),
   // Append-only; `_creationTime` orders a user's entries in time.
   creditLedger: defineTable(ledgerEntryFields)
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- history is read newest first by time

@@ -26,6 +26,7 @@ import type * as model_credits from "../model/credits.js";
 import type * as model_notes from "../model/notes.js";
 import type * as model_profiles from "../model/profiles.js";
 import type * as model_subscriptions from "../model/subscriptions.js";
+import type * as model_time from "../model/time.js";
 import type * as model_users from "../model/users.js";
 import type * as notes from "../notes.js";
 import type * as profiles from "../profiles.js";
@@ -54,6 +55,7 @@ declare const fullApi: ApiFromModules<{
   "model/notes": typeof model_notes;
   "model/profiles": typeof model_profiles;
   "model/subscriptions": typeof model_subscriptions;
+  "model/time": typeof model_time;
   "model/users": typeof model_users;
   notes: typeof notes;
   profiles: typeof profiles;
