@@ -3,7 +3,6 @@ import { getAuthUserId } from "@convex-dev/auth/server";
 import type { Auth, GenericDatabaseWriter, Scheduler } from "convex/server";
 import {
   customAction,
-  customCtx,
   customMutation,
   customQuery,
 } from "convex-helpers/server/customFunctions";
@@ -18,6 +17,7 @@ import {
 } from "../_generated/server";
 import { type AppDbReader, type AppDbWriter, serviceDb, userDb } from "./db";
 import { fail } from "./errors";
+import { reportMetrics } from "./metrics";
 
 /**
  * The function builders every app module uses. Public builders resolve the
@@ -44,7 +44,7 @@ export const userQuery = customQuery(rawQuery, {
   input: async (ctx) => {
     const userId = await requireUserId(ctx);
     const db: AppDbReader = userDb(asWriter(ctx.db), userId);
-    return { ctx: { userId, db }, args: {} };
+    return { ctx: { userId, db }, args: {}, onSuccess: () => reportMetrics(ctx) };
   },
 });
 
@@ -53,7 +53,11 @@ export const userMutation = customMutation(rawMutation, {
   args: {},
   input: async (ctx) => {
     const userId = await requireUserId(ctx);
-    return { ctx: { userId, db: userDb(ctx.db, userId) }, args: {} };
+    return {
+      ctx: { userId, db: userDb(ctx.db, userId) },
+      args: {},
+      onSuccess: () => reportMetrics(ctx),
+    };
   },
 });
 
@@ -64,16 +68,24 @@ export const userAction = customAction(rawAction, {
 });
 
 /** Service-role query: no row rules. */
-export const internalQuery = customQuery(
-  rawInternalQuery,
-  customCtx((ctx) => ({ db: serviceDb(asWriter(ctx.db)) as AppDbReader })),
-);
+export const internalQuery = customQuery(rawInternalQuery, {
+  args: {},
+  input: async (ctx) => ({
+    ctx: { db: serviceDb(asWriter(ctx.db)) as AppDbReader },
+    args: {},
+    onSuccess: () => reportMetrics(ctx),
+  }),
+});
 
 /** Service-role mutation: no row rules; `updatedAt` kept. */
-export const internalMutation = customMutation(
-  rawInternalMutation,
-  customCtx((ctx) => ({ db: serviceDb(ctx.db) as AppDbWriter })),
-);
+export const internalMutation = customMutation(rawInternalMutation, {
+  args: {},
+  input: async (ctx) => ({
+    ctx: { db: serviceDb(ctx.db) as AppDbWriter },
+    args: {},
+    onSuccess: () => reportMetrics(ctx),
+  }),
+});
 
 /** Service-role action. */
 export const internalAction = rawInternalAction;
