@@ -26,6 +26,8 @@ export interface AppDbReader {
 export interface AppDbWriter extends AppDbReader {
   insert<T extends TableNames>(table: T, value: WriteValue<T>): Promise<Id<T>>;
   patch<T extends TableNames>(table: T, id: Id<T>, value: Partial<WriteValue<T>>): Promise<void>;
+  /** Patches a row the handler holds and returns it as stored (with its new `updatedAt`), reading nothing more. */
+  update<T extends TableNames>(table: T, doc: Doc<T>, value: Partial<WriteValue<T>>): Promise<Doc<T>>;
   replace<T extends TableNames>(table: T, id: Id<T>, value: WriteValue<T>): Promise<void>;
   delete<T extends TableNames>(table: T, id: Id<T>): Promise<void>;
 }
@@ -87,6 +89,13 @@ class AppDb implements AppDbWriter {
     const change = this.stamp(table, value as object);
     await this.authorizeChange(table, id, (doc) => ({ ...doc, ...change }));
     await this.db.patch(table, id, change as never);
+  }
+
+  async update<T extends TableNames>(table: T, doc: Doc<T>, value: Partial<WriteValue<T>>) {
+    const change = this.stamp(table, value as object);
+    await this.authorizeChange(table, doc._id, (held) => ({ ...held, ...change }));
+    await this.db.patch(table, doc._id, change as never);
+    return { ...doc, ...change } as Doc<T>;
   }
 
   async replace<T extends TableNames>(table: T, id: Id<T>, value: WriteValue<T>) {

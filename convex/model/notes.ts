@@ -47,9 +47,7 @@ export async function updateNote(
   input: Partial<NoteInput>,
 ) {
   const changes = checked(input);
-  const note = await getNote(ctx, noteId);
-  await ctx.db.patch("notes", noteId, changes);
-  return { ...note, ...changes };
+  return await ctx.db.update("notes", await getNote(ctx, noteId), changes);
 }
 
 export async function removeNote(ctx: { db: AppDbWriter }, noteId: Id<"notes">) {

@@ -33,6 +33,5 @@ export async function updateProfile(
   const profile = await getProfile(ctx, userId);
   if (profile === null) fail("NOT_FOUND", "You have no profile yet");
   if (Object.keys(patch).length === 0) return profile;
-  await ctx.db.patch("profiles", profile._id, patch);
-  return { ...profile, ...patch };
+  return await ctx.db.update("profiles", profile, patch);
 }

@@ -1,0 +1,37 @@
+import { afterEach, expect, test, vi } from "vitest";
+import { internal } from "./_generated/api";
+import { newBackend } from "./test.setup";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+test("normalizeProfileEmails lower-cases old emails in batches and is resumable", async () => {
+  vi.useFakeTimers();
+  const t = newBackend();
+  // 450 old profiles (more than two batches of 200), a third already normalized.
+  await t.run(async (ctx) => {
+    for (let i = 0; i < 450; i++) {
+      const email = i % 3 === 0 ? `user${i}@example.com` : `User${i}@Example.COM`;
+      const userId = await ctx.db.insert("users", { email });
+      await ctx.db.insert("profiles", { userId, email, updatedAt: 1 });
+    }
+  });
+
+  await t.mutation(internal.migrations.runAll, {});
+  await t.finishAllScheduledFunctions(vi.runAllTimers);
+
+  const profiles = await t.run((ctx) => ctx.db.query("profiles").collect());
+  expect(profiles.every((p) => p.email === p.email.toLowerCase())).toBe(true);
+  // Rows that needed no change were not written (updatedAt untouched).
+  expect(profiles.filter((p) => p.updatedAt === 1)).toHaveLength(150);
+  const state = await t.run((ctx) => ctx.db.query("migrations").collect());
+  expect(state).toEqual([
+    expect.objectContaining({ name: "migrations:normalizeProfileEmails", isDone: true, processed: 450 }),
+  ]);
+
+  // Running it again is a no-op: it is recorded as done.
+  await t.mutation(internal.migrations.runAll, {});
+  await t.finishAllScheduledFunctions(vi.runAllTimers);
+  expect((await t.run((ctx) => ctx.db.query("migrations").collect()))[0]!.processed).toBe(450);
+});

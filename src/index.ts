@@ -1,0 +1,5 @@
+// What client apps import: the plan catalogue and the error codes.
+// React hooks are in "./react"; the typed function references in
+// "../convex/_generated/api".
+export * from "./errors";
+export * from "./plans";
