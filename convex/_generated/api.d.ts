@@ -19,6 +19,7 @@ import type * as http from "../http.js";
 import type * as lib_db from "../lib/db.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_functions from "../lib/functions.js";
+import type * as lib_metrics from "../lib/metrics.js";
 import type * as lib_rules from "../lib/rules.js";
 import type * as lib_validate from "../lib/validate.js";
 import type * as migrations from "../migrations.js";
@@ -48,6 +49,7 @@ declare const fullApi: ApiFromModules<{
   "lib/db": typeof lib_db;
   "lib/errors": typeof lib_errors;
   "lib/functions": typeof lib_functions;
+  "lib/metrics": typeof lib_metrics;
   "lib/rules": typeof lib_rules;
   "lib/validate": typeof lib_validate;
   migrations: typeof migrations;
