@@ -53,10 +53,11 @@ export type PriceSpec = { id?: string; lookupKey?: string | null; interval?: "mo
 /** A recurring price; `lookupKey` maps it to a plan (null: not in the catalogue). */
 export function price(p: PriceSpec = {}) {
   const base = priceBase();
+  const lookupKey = p.lookupKey === undefined ? "pro_monthly" : p.lookupKey;
   return {
     ...base,
-    id: p.id ?? `price_${p.lookupKey ?? "unknown"}`,
-    lookup_key: p.lookupKey === undefined ? "pro_monthly" : p.lookupKey,
+    id: p.id ?? `price_${lookupKey ?? "unlisted"}`,
+    lookup_key: lookupKey,
     recurring: { ...base.recurring, interval: p.interval ?? "month" },
     unit_amount: p.unitAmount ?? base.unit_amount,
     unit_amount_decimal: String(p.unitAmount ?? base.unit_amount),

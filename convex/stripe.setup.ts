@@ -3,6 +3,9 @@
 // request so tests can assert what was sent.
 import Stripe from "stripe";
 import { vi } from "vitest";
+import type { Id } from "./_generated/dataModel";
+import { serviceDb } from "./lib/db";
+import { changeBalance, getAccount } from "./model/credits";
 import type { Backend } from "./test.setup";
 
 export const WEBHOOK_SECRET = "whsec_test_0123456789abcdef";
@@ -109,4 +112,27 @@ export const DAY = 86_400_000;
 export function clockAt(at: number) {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(at);
+}
+
+/** The user's credits row and ledger (oldest first). */
+export async function creditsOf(t: Backend, userId: Id<"users">) {
+  return await t.run(async (ctx) => ({
+    account: await ctx.db
+      .query("credits")
+      .withIndex("by_userId", (q) => q.eq("userId", userId))
+      .unique(),
+    ledger: await ctx.db
+      .query("creditLedger")
+      .withIndex("by_userId", (q) => q.eq("userId", userId))
+      .collect(),
+  }));
+}
+
+/** Spends `amount` credits the way the credits module does (one ledger entry). */
+export async function spend(t: Backend, userId: Id<"users">, amount: number) {
+  await t.run(async (ctx) => {
+    const db = serviceDb(ctx.db);
+    const account = await getAccount({ db }, userId);
+    await changeBalance({ db }, account!, { delta: -amount, kind: "consume", reason: "test" });
+  });
 }
