@@ -1,5 +1,6 @@
 import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
+import { omit } from "convex-helpers";
 import { migrationsTable } from "convex-helpers/server/migrations";
 import { v, type Infer, type Validator } from "convex/values";
 import { BILLING_INTERVALS, PLAN_IDS } from "../src/plans";
@@ -46,13 +47,65 @@ export const profileFields = {
   updatedAt: v.number(),
 };
 
+/** A Stripe price's recurring interval (prices outside the catalogue may use any of them). */
+export const priceIntervalValidator = literals(["day", "week", "month", "year"] as const);
+
+/** What happened to a Stripe event in the webhook inbox. */
+export const stripeEventStatusValidator = literals([
+  "processed", // applied
+  "ignored", // nothing to do: unhandled type, older than the stored state, not a renewal...
+  "unmatched", // no user for its customer or subscription: kept for reconciliation
+  "needs_attention", // applied as far as safe (unknown price, refund): a person should look
+  "failed", // processing threw; rolled back; Stripe delivers it again
+] as const);
+export type StripeEventStatus = Infer<typeof stripeEventStatusValidator>;
+
 export const subscriptionFields = {
   userId: v.id("users"),
   stripeCustomerId: v.string(),
   stripeSubscriptionId: v.string(),
+  /** From the price's lookup key; "free" when the price is not in the catalogue. */
   planId: planIdValidator,
+  priceId: v.string(),
+  priceLookupKey: v.union(v.string(), v.null()),
+  interval: priceIntervalValidator,
   status: subscriptionStatusValidator,
+  currentPeriodStart: v.number(),
   currentPeriodEnd: v.number(),
+  cancelAtPeriodEnd: v.boolean(),
+  cancelAt: v.union(v.number(), v.null()),
+  trialEnd: v.union(v.number(), v.null()),
+  /** `created` (ms) of the last Stripe event applied to this row: older events change nothing. */
+  lastEventAt: v.number(),
+  updatedAt: v.number(),
+};
+
+/** Which Stripe customer belongs to which user (checkout creates it; webhooks find users by it). */
+export const stripeCustomerFields = {
+  userId: v.id("users"),
+  stripeCustomerId: v.string(),
+  updatedAt: v.number(),
+};
+
+/** The webhook inbox: one row per Stripe event id, so an event takes effect once. */
+export const stripeEventFields = {
+  eventId: v.string(),
+  type: v.string(),
+  status: stripeEventStatusValidator,
+  /** Processing attempts, failed ones included (a failure is recorded after its rollback). */
+  attempts: v.number(),
+  lastError: v.union(v.string(), v.null()),
+  /** First delivery. */
+  receivedAt: v.number(),
+  processedAt: v.union(v.number(), v.null()),
+  /** The event's own `created`, in ms. */
+  eventCreatedAt: v.number(),
+  stripeCustomerId: v.union(v.string(), v.null()),
+  userId: v.union(v.id("users"), v.null()),
+  /** Why it was ignored, unmatched or needs attention. */
+  note: v.union(v.string(), v.null()),
+  /** The verified body as received, so the event can be replayed. */
+  payload: v.string(),
   updatedAt: v.number(),
 };
 
@@ -98,6 +151,13 @@ export const appTables = {
     .index("by_userId", ["userId"])
     .index("by_stripeCustomerId", ["stripeCustomerId"])
     .index("by_stripeSubscriptionId", ["stripeSubscriptionId"]),
+  stripeCustomers: defineTable(stripeCustomerFields)
+    .index("by_userId", ["userId"])
+    .index("by_stripeCustomerId", ["stripeCustomerId"]),
+  stripeEvents: defineTable(stripeEventFields)
+    .index("by_eventId", ["eventId"])
+    // Listing by status reads newest first through the index's _creationTime.
+    .index("by_status", ["status"]),
   credits: defineTable(creditFields)
     .index("by_userId", ["userId"])
     .index("by_nextRefillAt", ["nextRefillAt"]),
@@ -119,6 +179,8 @@ const docOf = <T extends string, F extends Record<string, Validator<any, any, an
 export const profileDoc = docOf("profiles", profileFields);
 export const subscriptionDoc = docOf("subscriptions", subscriptionFields);
 export const creditsDoc = docOf("credits", creditFields);
+/** An inbox row without its payload (for listings). */
+export const stripeEventSummary = docOf("stripeEvents", omit(stripeEventFields, ["payload"]));
 export const ledgerEntryDoc = docOf("creditLedger", ledgerEntryFields);
 export const noteDoc = docOf("notes", noteFields);
 

@@ -14,6 +14,7 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as auth from "../auth.js";
+import type * as billing from "../billing.js";
 import type * as credits from "../credits.js";
 import type * as http from "../http.js";
 import type * as lib_db from "../lib/db.js";
@@ -21,16 +22,23 @@ import type * as lib_errors from "../lib/errors.js";
 import type * as lib_functions from "../lib/functions.js";
 import type * as lib_metrics from "../lib/metrics.js";
 import type * as lib_rules from "../lib/rules.js";
+import type * as lib_stripe from "../lib/stripe.js";
 import type * as lib_validate from "../lib/validate.js";
 import type * as migrations from "../migrations.js";
 import type * as model_credits from "../model/credits.js";
+import type * as model_customers from "../model/customers.js";
+import type * as model_entitlements from "../model/entitlements.js";
 import type * as model_notes from "../model/notes.js";
 import type * as model_profiles from "../model/profiles.js";
+import type * as model_stripeHandlers from "../model/stripeHandlers.js";
+import type * as model_stripeInbox from "../model/stripeInbox.js";
+import type * as model_stripeObjects from "../model/stripeObjects.js";
 import type * as model_subscriptions from "../model/subscriptions.js";
 import type * as model_time from "../model/time.js";
 import type * as model_users from "../model/users.js";
 import type * as notes from "../notes.js";
 import type * as profiles from "../profiles.js";
+import type * as stripeEvents from "../stripeEvents.js";
 import type * as subscriptions from "../subscriptions.js";
 import type * as users from "../users.js";
 
@@ -44,6 +52,7 @@ import type * as users from "../users.js";
  */
 declare const fullApi: ApiFromModules<{
   auth: typeof auth;
+  billing: typeof billing;
   credits: typeof credits;
   http: typeof http;
   "lib/db": typeof lib_db;
@@ -51,16 +60,23 @@ declare const fullApi: ApiFromModules<{
   "lib/functions": typeof lib_functions;
   "lib/metrics": typeof lib_metrics;
   "lib/rules": typeof lib_rules;
+  "lib/stripe": typeof lib_stripe;
   "lib/validate": typeof lib_validate;
   migrations: typeof migrations;
   "model/credits": typeof model_credits;
+  "model/customers": typeof model_customers;
+  "model/entitlements": typeof model_entitlements;
   "model/notes": typeof model_notes;
   "model/profiles": typeof model_profiles;
+  "model/stripeHandlers": typeof model_stripeHandlers;
+  "model/stripeInbox": typeof model_stripeInbox;
+  "model/stripeObjects": typeof model_stripeObjects;
   "model/subscriptions": typeof model_subscriptions;
   "model/time": typeof model_time;
   "model/users": typeof model_users;
   notes: typeof notes;
   profiles: typeof profiles;
+  stripeEvents: typeof stripeEvents;
   subscriptions: typeof subscriptions;
   users: typeof users;
 }>;

@@ -1,0 +1,86 @@
+import { expect, test, vi } from "vitest";
+import { serviceDb } from "../convex/lib/db";
+import { addMonths } from "../convex/model/time";
+import { checkoutSession, event, invoice, refundedCharge, subscription, type InvoiceSpec, type SubscriptionSpec } from "../convex/stripe.fixtures";
+import { clockAt, DAY, deliver, MINUTE, stripeEnv, stubStripe, T0 } from "../convex/stripe.setup";
+import { newBackend, seedUser } from "../convex/test.setup";
+import { measure, writeSection, type Call } from "./report";
+
+// Documents read and written by the one internal mutation that records and
+// applies each Stripe event (`stripeEvents:ingest`), in a realistic sequence
+// for one user. Target: at most 4 of each per event.
+
+test("webhooks: documents per event", async () => {
+  stripeEnv();
+  clockAt(T0);
+  const t = newBackend(true);
+  const ada = await seedUser(t, "bench@example.com");
+  const END = addMonths(T0, 1);
+  const END2 = addMonths(T0, 2);
+  const sub = (over: Partial<SubscriptionSpec> = {}) =>
+    subscription({ id: "sub_b", customer: "cus_b", userId: ada.userId, periodStart: T0, periodEnd: END, ...over });
+  const bill = (over: Partial<InvoiceSpec> = {}) =>
+    invoice({ id: "in_1", customer: "cus_b", subscription: "sub_b", billingReason: "subscription_create", periodStart: T0, periodEnd: END, ...over });
+
+  const rows: [string, Call[]][] = [];
+  const run = async (label: string, type: string, object: Record<string, unknown>, at: number, id?: string) => {
+    const calls = await measure(async () => {
+      const res = await deliver(t, event(type, object, at, id));
+      expect(res.status).toBe(200);
+    });
+    rows.push([label, calls.filter((c) => c.name === "stripeEvents:ingest")]);
+  };
+
+  await run("checkout.session.completed (links the customer)", "checkout.session.completed", checkoutSession({ customer: "cus_b", clientReferenceId: ada.userId }), T0);
+  await run("customer.subscription.created (first: upgrade from free)", "customer.subscription.created", sub(), T0);
+  await run("invoice.paid, subscription_create (refill)", "invoice.paid", bill(), T0, "evt_first_paid");
+  await run("invoice.paid, same event again (duplicate)", "invoice.paid", bill(), T0, "evt_first_paid");
+  await run("customer.subscription.updated (upgrade pro → business)", "customer.subscription.updated", sub({ lookupKey: "business_monthly" }), T0 + MINUTE);
+  await run("customer.subscription.updated (downgrade business → pro)", "customer.subscription.updated", sub(), T0 + 2 * MINUTE);
+  await run("customer.subscription.updated (older: ignored)", "customer.subscription.updated", sub({ status: "unpaid" }), T0 + MINUTE);
+  clockAt(END);
+  await run("invoice.payment_failed (past due)", "invoice.payment_failed", bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: END, periodEnd: END2, paid: false }), END);
+  await run("invoice.paid, subscription_cycle (recovery: refill + active)", "invoice.paid", bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: END, periodEnd: END2 }), END + DAY);
+  await run("customer.subscription.updated (portal cancel: cancel_at set)", "customer.subscription.updated", sub({ periodStart: END, periodEnd: END2, cancelAt: END2 }), END + DAY + MINUTE);
+  await run("charge.refunded (recorded for review)", "charge.refunded", refundedCharge({ id: "ch_b", customer: "cus_b" }), END + DAY);
+  await run("customer.subscription.deleted (back to free)", "customer.subscription.deleted", sub({ status: "canceled", periodStart: END, periodEnd: END2 }), END2);
+  await run("customer.created (unhandled type)", "customer.created", { id: "cus_b", object: "customer" }, END2);
+  await run("customer.subscription.created (unknown customer: unmatched)", "customer.subscription.created", subscription({ id: "sub_x", customer: "cus_x", periodStart: T0, periodEnd: END }), END2);
+
+  // A second user whose first invoice arrives before any subscription event.
+  const bob = await seedUser(t, "bob@example.com");
+  await t.run((ctx) => serviceDb(ctx.db).insert("stripeCustomers", { userId: bob.userId, stripeCustomerId: "cus_c" }));
+  const bobSub = subscription({ id: "sub_c", customer: "cus_c", userId: bob.userId, periodStart: END2, periodEnd: addMonths(T0, 3) });
+  stubStripe({ "GET /v1/subscriptions/*": () => bobSub });
+  await run(
+    "invoice.paid for a subscription not stored yet (asks, fetches, applies)",
+    "invoice.paid",
+    invoice({ id: "in_c", customer: "cus_c", subscription: "sub_c", billingReason: "subscription_create", periodStart: END2, periodEnd: addMonths(T0, 3) }),
+    END2,
+  );
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+
+  const table = rows.map(([label, calls]) => [
+    label,
+    calls.map((c) => c.documentsRead).join(" + "),
+    calls.map((c) => c.documentsWritten).join(" + "),
+  ]);
+  // Every call of every event stays within the target.
+  for (const [label, calls] of rows) {
+    expect(calls.length, label).toBeGreaterThan(0);
+    for (const call of calls) {
+      expect(call.documentsRead, label).toBeLessThanOrEqual(4);
+      expect(call.documentsWritten, label).toBeLessThanOrEqual(4);
+    }
+  }
+  writeSection(
+    "30-webhooks",
+    "Stripe webhooks",
+    "Documents read and written by `stripeEvents:ingest`, the one internal mutation that records a verified event in the inbox and applies it. " +
+      "One user's story in order (refill, upgrade and recovery rows include their ledger entries; a patch counts a read). The last row is two calls: " +
+      "the first finds the subscription missing and reads nothing more, the http action fetches it from Stripe, the second applies it. Target: at most 4 of each per event.",
+    ["event", "documents read", "documents written"],
+    table,
+  );
+});

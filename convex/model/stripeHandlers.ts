@@ -1,0 +1,274 @@
+// What each Stripe event does to our data. Called by the webhook inbox
+// (model/stripeInbox.ts) inside the one mutation that also records the event,
+// so an event's effects and its inbox row commit together or not at all.
+import { omit } from "convex-helpers";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { AppDbReader, AppDbWriter, WriteValue } from "../lib/db";
+import type { StripeEventStatus } from "../schema";
+import { PLANS } from "../../src/plans";
+import { getAccount } from "./credits";
+import { linkCustomer, linkForCustomer } from "./customers";
+import { allowanceOfAll, ENDED, followAllowance, refillForInvoice } from "./entitlements";
+import {
+  idOf,
+  invoiceFacts,
+  subscriptionFacts,
+  type InvoiceFacts,
+  type StripeEvent,
+  type SubscriptionFacts,
+} from "./stripeObjects";
+
+type Db = { db: AppDbWriter };
+
+export type Handled = {
+  kind: "handled";
+  status: Exclude<StripeEventStatus, "failed">;
+  note: string | null;
+  userId: Id<"users"> | null;
+  stripeCustomerId: string | null;
+};
+/** invoice.paid for a subscription we have never seen: the caller fetches it from Stripe and calls again. */
+export type NeedsSubscription = { kind: "needs_subscription"; stripeSubscriptionId: string };
+export type Outcome = Handled | NeedsSubscription;
+
+const handled = (
+  status: Handled["status"],
+  note: string | null,
+  who: { userId?: Id<"users"> | null; stripeCustomerId?: string | null } = {},
+): Handled => ({ kind: "handled", status, note, userId: who.userId ?? null, stripeCustomerId: who.stripeCustomerId ?? null });
+
+/** Invoices whose payment starts a paid period: the ones that refill credits. */
+const REFILLING_REASONS = ["subscription_create", "subscription_cycle"];
+/** Statuses a paid invoice brings back to active (Stripe does the same). */
+const RECOVERED_BY_PAYMENT: readonly Doc<"subscriptions">["status"][] = ["past_due", "unpaid", "incomplete"];
+// A user has a handful of subscriptions at most; the cap keeps reads bounded.
+const MAX_SUBSCRIPTIONS_PER_USER = 50;
+
+/**
+ * Applies one verified event. `fetched` is the event's subscription as just
+ * read from Stripe's API, when an earlier call answered `needs_subscription`.
+ * Nothing is written before a `needs_subscription` answer.
+ */
+export async function applyEvent(
+  ctx: Db,
+  event: StripeEvent,
+  fetched: Record<string, unknown> | null,
+): Promise<Outcome> {
+  const at = event.created * 1000;
+  const object = event.data.object;
+  switch (event.type) {
+    case "checkout.session.completed":
+      return await onCheckoutCompleted(ctx, object);
+    case "customer.subscription.created":
+    case "customer.subscription.updated":
+    case "customer.subscription.deleted":
+      return (await syncSubscription(ctx, subscriptionFacts(object), at, event.id, true)).outcome;
+    case "invoice.paid":
+      return await onInvoicePaid(ctx, invoiceFacts(object), at, event.id, fetched);
+    case "invoice.payment_failed":
+      return await onPaymentFailed(ctx, invoiceFacts(object), at);
+    case "charge.refunded":
+      return await onChargeRefunded(ctx, object);
+    default:
+      return handled("ignored", `${event.type} is not handled`);
+  }
+}
+
+/** The subscriptions row for a Stripe subscription id, or null. */
+export async function subscriptionById(ctx: { db: AppDbReader }, stripeSubscriptionId: string) {
+  return await ctx.db
+    .query("subscriptions")
+    .withIndex("by_stripeSubscriptionId", (q) => q.eq("stripeSubscriptionId", stripeSubscriptionId))
+    .unique();
+}
+
+async function subscriptionsOf(ctx: { db: AppDbReader }, userId: Id<"users">) {
+  return await ctx.db
+    .query("subscriptions")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .take(MAX_SUBSCRIPTIONS_PER_USER);
+}
+
+/**
+ * Finds the subscription's user and row, reading as little as possible: the
+ * `metadata.userId` our checkout sets leads straight to the user's rows (the
+ * row is among them); otherwise the stored row, then the customer link. A row
+ * already stored keeps its user.
+ */
+async function locate(ctx: { db: AppDbReader }, facts: SubscriptionFacts) {
+  let userId = facts.metadataUserId === null ? null : ctx.db.normalizeId("users", facts.metadataUserId);
+  let subs: Doc<"subscriptions">[] = userId === null ? [] : await subscriptionsOf(ctx, userId);
+  let row = subs.find((s) => s.stripeSubscriptionId === facts.stripeSubscriptionId) ?? null;
+  if (row === null) {
+    row = await subscriptionById(ctx, facts.stripeSubscriptionId);
+    if (row !== null && row.userId !== userId) {
+      userId = row.userId;
+      subs = await subscriptionsOf(ctx, userId);
+    }
+  }
+  if (userId === null) {
+    userId = (await linkForCustomer(ctx, facts.stripeCustomerId))?.userId ?? null;
+    if (userId !== null) subs = await subscriptionsOf(ctx, userId);
+  }
+  return { userId, row, subs };
+}
+
+const sameFields = (row: Doc<"subscriptions">, fields: WriteValue<"subscriptions">) =>
+  (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]);
+
+/**
+ * Upserts a subscription by its Stripe id from a subscription object (any of
+ * created/updated/deleted: an `updated` that arrives before `created` still
+ * creates the row). An event older than the last one applied to the row
+ * changes nothing: Stripe does not deliver in order, and the stored state is
+ * newer. Equal timestamps apply in arrival order. With `followPlan`, the
+ * user's allowance then follows their best entitled subscription.
+ */
+export async function syncSubscription(
+  ctx: Db,
+  facts: SubscriptionFacts,
+  at: number,
+  eventId: string,
+  followPlan: boolean,
+): Promise<{ outcome: Handled; row: Doc<"subscriptions"> | null }> {
+  const customer = facts.stripeCustomerId;
+  const { userId, row, subs } = await locate(ctx, facts);
+  if (userId === null) {
+    return { outcome: handled("unmatched", `No user for customer ${customer}`, { stripeCustomerId: customer }), row: null };
+  }
+  const who = { userId, stripeCustomerId: customer };
+  if (row !== null && at < row.lastEventAt) {
+    return { outcome: handled("ignored", "Older than the change already applied", who), row };
+  }
+  const account = await getAccount(ctx, userId);
+  if (account === null) {
+    return { outcome: handled("unmatched", `User ${userId} has no credits account`, who), row: null };
+  }
+  const planId = facts.planId;
+  const fields: WriteValue<"subscriptions"> = {
+    ...omit(facts, ["metadataUserId"]),
+    userId,
+    planId: planId ?? "free",
+    lastEventAt: at,
+  };
+  let saved: Doc<"subscriptions">;
+  if (row === null) {
+    const id = await ctx.db.insert("subscriptions", fields);
+    saved = { ...fields, _id: id, _creationTime: at, updatedAt: at };
+  } else {
+    if (!sameFields(row, fields)) await ctx.db.patch("subscriptions", row._id, fields);
+    saved = { ...row, ...fields };
+  }
+  if (followPlan) {
+    const others = subs.filter((s) => s._id !== saved._id);
+    await followAllowance(ctx, account, allowanceOfAll([...others, saved]), `plan:${eventId}`);
+  }
+  if (planId === null) {
+    const note = `Price ${facts.priceId} (lookup key ${facts.priceLookupKey ?? "none"}) is not in the plan catalogue: free entitlements`;
+    return { outcome: handled("needs_attention", note, who), row: saved };
+  }
+  return { outcome: handled("processed", null, who), row: saved };
+}
+
+/** Links the checkout's customer to the user named by `client_reference_id`. */
+async function onCheckoutCompleted(ctx: Db, session: Record<string, unknown>): Promise<Handled> {
+  const customer = idOf(session.customer);
+  if (customer === null) return handled("ignored", "Checkout session without a customer");
+  const ref = typeof session.client_reference_id === "string" ? session.client_reference_id : null;
+  const userId = ref === null ? null : ctx.db.normalizeId("users", ref);
+  if (userId === null || (await ctx.db.get("users", userId)) === null) {
+    return handled("unmatched", `client_reference_id ${ref ?? "(none)"} names no user`, { stripeCustomerId: customer });
+  }
+  const who = { userId, stripeCustomerId: customer };
+  if ((await linkCustomer(ctx, userId, customer)) === "conflict") {
+    return handled("needs_attention", `Customer ${customer} is already linked to another user`, who);
+  }
+  return handled("processed", null, who);
+}
+
+/**
+ * Refills credits for a paid first or renewal invoice, once per invoice id
+ * (see refillForInvoice). A subscription not stored yet is fetched from Stripe
+ * by the caller and stored first, never dropped.
+ */
+async function onInvoicePaid(
+  ctx: Db,
+  invoice: InvoiceFacts,
+  at: number,
+  eventId: string,
+  fetched: Record<string, unknown> | null,
+): Promise<Outcome> {
+  const customer = invoice.stripeCustomerId;
+  if (invoice.stripeSubscriptionId === null) return handled("ignored", "Not a subscription invoice", { stripeCustomerId: customer });
+  if (!REFILLING_REASONS.includes(invoice.billingReason ?? "")) {
+    return handled("ignored", `billing_reason ${invoice.billingReason} grants no credits`, { stripeCustomerId: customer });
+  }
+  let row = await subscriptionById(ctx, invoice.stripeSubscriptionId);
+  if (row === null) {
+    if (fetched === null) return { kind: "needs_subscription", stripeSubscriptionId: invoice.stripeSubscriptionId };
+    const facts = subscriptionFacts(fetched);
+    if (facts.stripeSubscriptionId !== invoice.stripeSubscriptionId) throw new Error("fetched the wrong subscription");
+    // No allowance step here: the refill below sets the allowance itself.
+    const synced = await syncSubscription(ctx, facts, at, eventId, false);
+    if (synced.row === null) return synced.outcome;
+    row = synced.row;
+  }
+  const who = { userId: row.userId, stripeCustomerId: row.stripeCustomerId };
+  if (ENDED.includes(row.status)) return handled("ignored", `Subscription is ${row.status}: no credits`, who);
+  if (row.planId === "free") {
+    return handled("needs_attention", `Invoice for price ${row.priceId}, not in the plan catalogue: no credits granted`, who);
+  }
+  const account = await getAccount(ctx, row.userId);
+  if (account === null) return handled("unmatched", `User ${row.userId} has no credits account`, who);
+  const result = await refillForInvoice(ctx, account, {
+    invoiceId: invoice.invoiceId,
+    billingReason: invoice.billingReason!,
+    allowance: PLANS[row.planId].monthlyCredits,
+    interval: row.interval,
+    period: invoice.period ?? { start: row.currentPeriodStart, end: row.currentPeriodEnd },
+    now: Date.now(),
+  });
+  if (RECOVERED_BY_PAYMENT.includes(row.status) && at >= row.lastEventAt) {
+    await ctx.db.patch("subscriptions", row._id, { status: "active", lastEventAt: at });
+  }
+  const notes = {
+    refilled: null,
+    already_refilled: `Invoice ${invoice.invoiceId} already refilled`,
+    period_already_refilled: "This period was already refilled by the monthly sweep",
+  };
+  return handled("processed", notes[result], who);
+}
+
+/** A failed renewal: the subscription is past due; nothing is granted. */
+async function onPaymentFailed(ctx: Db, invoice: InvoiceFacts, at: number): Promise<Handled> {
+  const customer = invoice.stripeCustomerId;
+  if (invoice.stripeSubscriptionId === null) return handled("ignored", "Not a subscription invoice", { stripeCustomerId: customer });
+  const row = await subscriptionById(ctx, invoice.stripeSubscriptionId);
+  if (row === null) {
+    return handled("unmatched", `Unknown subscription ${invoice.stripeSubscriptionId}`, { stripeCustomerId: customer });
+  }
+  const who = { userId: row.userId, stripeCustomerId: row.stripeCustomerId };
+  if (at < row.lastEventAt) return handled("ignored", "Older than the change already applied", who);
+  if (row.status !== "active" && row.status !== "trialing") {
+    return handled("processed", `Status stays ${row.status}`, who);
+  }
+  await ctx.db.patch("subscriptions", row._id, { status: "past_due", lastEventAt: at });
+  return handled("processed", null, who);
+}
+
+/**
+ * Refund policy: no automatic clawback. A refund is a business decision
+ * (goodwill, a duplicate charge, a dispute) and its credits may be spent
+ * already, so the event is kept as needs_attention, with the user, for a
+ * person to decide on an adjustment.
+ */
+async function onChargeRefunded(ctx: Db, charge: Record<string, unknown>): Promise<Handled> {
+  const customer = idOf(charge.customer);
+  if (customer === null) return handled("ignored", "Refunded charge without a customer");
+  const link = await linkForCustomer(ctx, customer);
+  if (link === null) return handled("unmatched", `No user for customer ${customer}`, { stripeCustomerId: customer });
+  const amount = typeof charge.amount_refunded === "number" ? charge.amount_refunded : 0;
+  const currency = typeof charge.currency === "string" ? charge.currency : "";
+  const note = `Refund of ${amount} ${currency} on ${idOf(charge.id)}: credits are not taken back automatically`;
+  return handled("needs_attention", note, { userId: link.userId, stripeCustomerId: customer });
+}

@@ -1,0 +1,133 @@
+import { v, type Infer } from "convex/values";
+import { internal } from "./_generated/api";
+import { httpAction, type ActionCtx } from "./_generated/server";
+import { fail } from "./lib/errors";
+import { internalAction, internalMutation, internalQuery } from "./lib/functions";
+import { callStripe, stripeClient, verifyWebhook } from "./lib/stripe";
+import { integerInRange } from "./lib/validate";
+import * as Inbox from "./model/stripeInbox";
+import { stripeEventStatusValidator, stripeEventSummary } from "./schema";
+
+// POST /stripe/webhook (routed in http.ts) and the service functions around
+// the webhook inbox. What each event does is in model/stripeHandlers.ts.
+
+const ingestResult = v.union(
+  v.object({ kind: v.literal("duplicate"), status: stripeEventStatusValidator }),
+  v.object({ kind: v.literal("recorded"), status: stripeEventStatusValidator, note: v.union(v.string(), v.null()) }),
+  v.object({ kind: v.literal("needs_subscription"), stripeSubscriptionId: v.string() }),
+);
+
+const deliveryResult = v.object({
+  ok: v.boolean(),
+  status: stripeEventStatusValidator,
+  /** True when the event was already recorded and nothing was done. */
+  duplicate: v.boolean(),
+  note: v.union(v.string(), v.null()),
+});
+type Delivery = Infer<typeof deliveryResult>;
+
+/** Records a verified event and applies it, in one transaction (see model/stripeInbox.ts). */
+export const ingest = internalMutation({
+  args: { body: v.string(), subscription: v.optional(v.string()), replay: v.optional(v.boolean()) },
+  returns: ingestResult,
+  handler: (ctx, args) => Inbox.ingest(ctx, { ...args, now: Date.now() }),
+});
+
+/** Records a failed attempt after its transaction rolled back. */
+export const recordFailure = internalMutation({
+  args: { body: v.string(), error: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    await Inbox.recordFailure(ctx, { ...args, now: Date.now() });
+    return null;
+  },
+});
+
+/**
+ * Events by status, newest first, without payloads: `unmatched`, `failed` and
+ * `needs_attention` are the reconciliation lists.
+ * `npx convex run stripeEvents:list '{"status": "unmatched"}'`
+ */
+export const list = internalQuery({
+  args: { status: stripeEventStatusValidator, limit: v.optional(v.number()) },
+  returns: v.array(stripeEventSummary),
+  handler: (ctx, args) => Inbox.listEvents(ctx, args.status, integerInRange("limit", args.limit ?? 50, 1, 200)),
+});
+
+/** The stored body of a recorded event, or null. */
+export const payloadOf = internalQuery({
+  args: { eventId: v.string() },
+  returns: v.union(v.string(), v.null()),
+  handler: async (ctx, { eventId }) => {
+    const row = await Inbox.findEvent(ctx, eventId);
+    return row === null || row.payload === "" ? null : row.payload;
+  },
+});
+
+/**
+ * Applies a recorded event again from its stored (verified) payload, e.g. an
+ * unmatched one after linking its customer. Safe on any event: refills are
+ * once per invoice, upgrades once per event, and older changes are ignored.
+ * `npx convex run stripeEvents:replay '{"eventId": "evt_..."}'`
+ */
+export const replay = internalAction({
+  args: { eventId: v.string() },
+  returns: deliveryResult,
+  handler: async (ctx, { eventId }): Promise<Delivery> => {
+    const body = await ctx.runQuery(internal.stripeEvents.payloadOf, { eventId });
+    if (body === null) fail("NOT_FOUND", `No stored payload for event ${eventId}`, { eventId });
+    return await deliver(ctx, body, true);
+  },
+});
+
+/** Stripe's webhook endpoint: verify, then hand the whole event to `ingest`. */
+export const webhook = httpAction(async (ctx, request) => {
+  const secret = process.env.STRIPE_WEBHOOK_SECRET;
+  if (!secret) {
+    // 500, not 400: nothing is wrong with the event, and Stripe will retry it
+    // once the secret is set.
+    console.error("STRIPE_WEBHOOK_SECRET is not set; Stripe events are not being processed");
+    return new Response("Webhook not configured", { status: 500 });
+  }
+  const body = await request.text();
+  const event = await verifyWebhook(body, request.headers.get("stripe-signature"), secret);
+  if (event === null) return new Response("Invalid signature", { status: 400 });
+  const result = await deliver(ctx, body, false);
+  // The error stays in the inbox row; Stripe only needs to know to retry.
+  if (!result.ok) return new Response("Processing failed; retry later", { status: 500 });
+  return Response.json(result);
+});
+
+/**
+ * Runs `ingest`; if it needs the event's subscription (an invoice for one not
+ * stored yet), fetches it from Stripe and runs `ingest` again with it. A
+ * failure anywhere is recorded and reported, so Stripe retries the event.
+ */
+async function deliver(ctx: Pick<ActionCtx, "runMutation">, body: string, replay: boolean): Promise<Delivery> {
+  try {
+    let result = await ctx.runMutation(internal.stripeEvents.ingest, { body, replay });
+    if (result.kind === "needs_subscription") {
+      const id = result.stripeSubscriptionId;
+      const subscription = await callStripe("read a subscription", () => stripeClient().subscriptions.retrieve(id));
+      result = await ctx.runMutation(internal.stripeEvents.ingest, {
+        body,
+        replay,
+        subscription: JSON.stringify(subscription),
+      });
+      if (result.kind === "needs_subscription") throw new Error(`subscription ${id} could not be stored`);
+    }
+    const duplicate = result.kind === "duplicate";
+    return { ok: true, status: result.status, duplicate, note: duplicate ? null : (result as { note: string | null }).note };
+  } catch (error) {
+    const message = describe(error);
+    console.error(`Stripe event failed: ${message}`);
+    await ctx.runMutation(internal.stripeEvents.recordFailure, { body, error: message });
+    return { ok: false, status: "failed", duplicate: false, note: message };
+  }
+}
+
+function describe(error: unknown): string {
+  const data = (error as { data?: { code?: string; message?: string } }).data;
+  if (data?.code !== undefined) return `${data.code}: ${data.message ?? ""}`;
+  return error instanceof Error ? error.message : String(error);
+}

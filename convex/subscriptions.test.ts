@@ -1,0 +1,186 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { api } from "./_generated/api";
+import { addMonths } from "./model/time";
+import { checkoutSession, event, subscription, type SubscriptionSpec } from "./stripe.fixtures";
+import { clockAt, creditsOf, deliver, MINUTE, spend, stripeEnv, T0 } from "./stripe.setup";
+import { newBackend, seedUser, snapshot, type Backend } from "./test.setup";
+
+// customer.subscription.created|updated|deleted and checkout.session.completed:
+// the subscriptions row, its ordering, and the allowance that follows the plan.
+
+beforeEach(() => {
+  stripeEnv();
+  clockAt(T0);
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+const END = addMonths(T0, 1);
+
+async function story() {
+  const t = newBackend();
+  const ada = await seedUser(t, "ada@example.com");
+  const sub = (over: Partial<SubscriptionSpec> = {}) =>
+    subscription({ id: "sub_ada", customer: "cus_ada", userId: ada.userId, periodStart: T0, periodEnd: END, ...over });
+  const send = async (type: string, object: object, at: number) => {
+    const res = await deliver(t, event(type, object as Record<string, unknown>, at));
+    expect(res.status).toBe(200);
+    return (await res.json()) as { status: string; duplicate: boolean; note: string | null };
+  };
+  const row = () => ada.as.query(api.subscriptions.getSubscription, {});
+  return { t, ada, sub, send, row };
+}
+
+/** Everything except the inbox, which records every delivery by design. */
+const state = async (t: Backend) => ({ ...(await snapshot(t)), stripeEvents: undefined });
+
+describe("subscription rows", () => {
+  test("created stores every field, in ms, and a first subscription is an upgrade from free", async () => {
+    const { t, ada, sub, send, row } = await story();
+    await spend(t, ada.userId, 30);
+    expect(await send("customer.subscription.created", sub({ trialEnd: null }), T0)).toMatchObject({ status: "processed" });
+    expect(await row()).toMatchObject({
+      userId: ada.userId,
+      stripeCustomerId: "cus_ada",
+      stripeSubscriptionId: "sub_ada",
+      planId: "pro",
+      priceId: "price_pro_monthly",
+      priceLookupKey: "pro_monthly",
+      interval: "month",
+      status: "active",
+      currentPeriodStart: T0,
+      currentPeriodEnd: END,
+      cancelAtPeriodEnd: false,
+      cancelAt: null,
+      trialEnd: null,
+      lastEventAt: T0,
+    });
+    const { account, ledger } = await creditsOf(t, ada.userId);
+    // 70 left of the free 100, plus the 900 difference at once.
+    expect(account).toMatchObject({ balance: 970, monthlyAllowance: 1000 });
+    expect(ledger.at(-1)).toMatchObject({ kind: "upgrade", delta: 900, balanceAfter: 970 });
+  });
+
+  test("an older API version's subscription (period top-level) is read the same", async () => {
+    const { sub, send, row } = await story();
+    await send("customer.subscription.created", sub({ legacyPeriod: true }), T0);
+    expect(await row()).toMatchObject({ currentPeriodStart: T0, currentPeriodEnd: END });
+  });
+
+  test("updated arriving before created creates the row; the older created then changes nothing", async () => {
+    const { t, sub, send, row } = await story();
+    await send("customer.subscription.updated", sub({ cancelAt: END }), T0 + MINUTE);
+    expect(await row()).toMatchObject({ status: "active", cancelAt: END, lastEventAt: T0 + MINUTE });
+    const before = await state(t);
+    expect(await send("customer.subscription.created", sub(), T0)).toMatchObject({ status: "ignored" });
+    expect(await state(t)).toEqual(before);
+  });
+
+  test("an older updated after a newer one changes nothing; equal timestamps apply in arrival order", async () => {
+    const { t, sub, send, row } = await story();
+    await send("customer.subscription.created", sub(), T0);
+    await send("customer.subscription.updated", sub({ lookupKey: "business_monthly" }), T0 + 2 * MINUTE);
+    const before = await state(t);
+    expect(await send("customer.subscription.updated", sub({ lookupKey: "pro_monthly" }), T0 + MINUTE)).toMatchObject({
+      status: "ignored",
+      note: "Older than the change already applied",
+    });
+    expect(await state(t)).toEqual(before);
+    // Same second as the last one applied: it is applied (arrival order).
+    await send("customer.subscription.updated", sub({ lookupKey: "business_yearly", interval: "year" }), T0 + 2 * MINUTE);
+    expect(await row()).toMatchObject({ planId: "business", interval: "year" });
+  });
+
+  test("a subscription without metadata.userId is matched through the customer link", async () => {
+    const { t, ada, send, row } = await story();
+    await send("checkout.session.completed", checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }), T0);
+    expect((await snapshot(t)).stripeCustomers).toEqual([expect.objectContaining({ userId: ada.userId, stripeCustomerId: "cus_ada" })]);
+    const noMeta = subscription({ id: "sub_portal", customer: "cus_ada", userId: null, periodStart: T0, periodEnd: END });
+    expect(await send("customer.subscription.created", noMeta, T0)).toMatchObject({ status: "processed" });
+    expect(await row()).toMatchObject({ stripeSubscriptionId: "sub_portal", userId: ada.userId });
+  });
+
+  test("checkout.session.completed links once; a customer already linked to someone else is never moved", async () => {
+    const { t, ada, send } = await story();
+    const bob = await seedUser(t, "bob@example.com");
+    await send("checkout.session.completed", checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }), T0);
+    const before = await state(t);
+    expect(await send("checkout.session.completed", checkoutSession({ id: "cs_2", customer: "cus_ada", clientReferenceId: ada.userId }), T0)).toMatchObject({ status: "processed" });
+    expect(
+      await send("checkout.session.completed", checkoutSession({ id: "cs_3", customer: "cus_ada", clientReferenceId: bob.userId }), T0),
+    ).toMatchObject({ status: "needs_attention" });
+    expect(await state(t)).toEqual(before);
+  });
+});
+
+describe("plan changes and cancellation", () => {
+  test("upgrade adds the difference at once through the ledger; downgrade waits for the next refill", async () => {
+    const { t, ada, sub, send } = await story();
+    await send("customer.subscription.created", sub(), T0);
+    await spend(t, ada.userId, 200);
+    await send("customer.subscription.updated", sub({ lookupKey: "business_monthly" }), T0 + MINUTE);
+    let { account, ledger } = await creditsOf(t, ada.userId);
+    expect(account).toMatchObject({ balance: 800 + 9000, monthlyAllowance: 10_000 });
+    expect(ledger.at(-1)).toMatchObject({ kind: "upgrade", delta: 9000 });
+
+    await send("customer.subscription.updated", sub({ lookupKey: "pro_monthly" }), T0 + 2 * MINUTE);
+    ({ account, ledger } = await creditsOf(t, ada.userId));
+    // Nobody loses credits mid-period: only the allowance drops.
+    expect(account).toMatchObject({ balance: 9800, monthlyAllowance: 1000 });
+    expect(ledger.at(-1)).toMatchObject({ kind: "upgrade", delta: 9000 });
+  });
+
+  test("a portal cancellation (cancel_at set) keeps the plan until deleted; deleted means free from then on", async () => {
+    const { t, ada, sub, send, row } = await story();
+    await send("customer.subscription.created", sub(), T0);
+    await send("customer.subscription.updated", sub({ cancelAt: END, canceledAt: T0 + MINUTE }), T0 + MINUTE);
+    expect(await row()).toMatchObject({ status: "active", cancelAt: END, cancelAtPeriodEnd: false });
+    expect((await creditsOf(t, ada.userId)).account).toMatchObject({ monthlyAllowance: 1000, balance: 1000 });
+
+    // Older API versions flag the same thing with cancel_at_period_end.
+    await send("customer.subscription.updated", sub({ cancelAt: END, cancelAtPeriodEnd: true }), T0 + 2 * MINUTE);
+    expect(await row()).toMatchObject({ cancelAtPeriodEnd: true });
+
+    await send("customer.subscription.deleted", sub({ status: "canceled", cancelAt: END, endedAt: END }), END);
+    expect(await row()).toMatchObject({ status: "canceled", planId: "pro" });
+    const { account } = await creditsOf(t, ada.userId);
+    // The balance stays until the next refill, which will be the free plan's.
+    expect(account).toMatchObject({ monthlyAllowance: 100, balance: 1000 });
+  });
+
+  test("trialing and past_due keep the plan's allowance; unpaid, paused and incomplete mean free", async () => {
+    const { t, ada, sub, send } = await story();
+    const allowanceAfter = async (status: string, at: number) => {
+      await send("customer.subscription.updated", sub({ status }), at);
+      return (await creditsOf(t, ada.userId)).account!.monthlyAllowance;
+    };
+    expect(await allowanceAfter("trialing", T0)).toBe(1000);
+    expect(await allowanceAfter("past_due", T0 + 1000)).toBe(1000);
+    expect(await allowanceAfter("unpaid", T0 + 2000)).toBe(100);
+    expect(await allowanceAfter("active", T0 + 3000)).toBe(1000);
+    expect(await allowanceAfter("paused", T0 + 4000)).toBe(100);
+    expect(await allowanceAfter("incomplete", T0 + 5000)).toBe(100);
+  });
+
+  test("an unknown price is stored with its price id and free entitlements, flagged, with no paid credits", async () => {
+    const { t, ada, sub, send, row } = await story();
+    const before = await creditsOf(t, ada.userId);
+    const result = await send("customer.subscription.created", sub({ lookupKey: "enterprise_monthly", priceId: "price_ent" }), T0);
+    expect(result).toMatchObject({ status: "needs_attention", note: expect.stringContaining("price_ent") });
+    expect(await row()).toMatchObject({ planId: "free", priceId: "price_ent", priceLookupKey: "enterprise_monthly", status: "active" });
+    expect(await creditsOf(t, ada.userId)).toEqual(before);
+  });
+});
+
+describe("several subscriptions", () => {
+  test("getSubscription returns the active one; ending an old one keeps the allowance of the live one", async () => {
+    const { t, ada, sub, send, row } = await story();
+    await send("customer.subscription.created", sub({ id: "sub_old", status: "active" }), T0);
+    await send("customer.subscription.created", sub({ id: "sub_new", lookupKey: "business_monthly" }), T0 + MINUTE);
+    await send("customer.subscription.deleted", sub({ id: "sub_old", status: "canceled" }), T0 + 2 * MINUTE);
+    expect(await row()).toMatchObject({ stripeSubscriptionId: "sub_new", status: "active" });
+    expect((await creditsOf(t, ada.userId)).account).toMatchObject({ monthlyAllowance: 10_000 });
+  });
+});
