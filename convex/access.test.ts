@@ -49,6 +49,9 @@ const ANONYMOUS: Record<string, (t: Backend) => Promise<unknown>> = {
   "notes:create": (t) => t.mutation(api.notes.create, { title: "x", body: "y" }),
   "notes:update": (t) => t.mutation(api.notes.update, { noteId: someId as never, title: "x" }),
   "notes:remove": (t) => t.mutation(api.notes.remove, { noteId: someId as never }),
+  "billing:createCheckoutSession": (t) =>
+    t.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
+  "billing:createPortalSession": (t) => t.action(api.billing.createPortalSession, {}),
 };
 
 describe("every public function", () => {

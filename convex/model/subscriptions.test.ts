@@ -6,15 +6,24 @@ import type { SubscriptionStatus } from "../schema";
 import { type Backend, newBackend, seedUser } from "../test.setup";
 
 async function addSubscription(t: Backend, userId: Id<"users">, id: string, status: SubscriptionStatus) {
+  const now = Date.now();
   await t.run((ctx) =>
     serviceDb(ctx.db).insert("subscriptions", {
       userId,
       stripeCustomerId: `cus_${userId}`,
       stripeSubscriptionId: id,
       planId: "pro",
+      priceId: "price_pro_monthly",
+      priceLookupKey: "pro_monthly",
+      interval: "month",
       status,
-      currentPeriodEnd: Date.now() + 86_400_000,
-    } as never),
+      currentPeriodStart: now,
+      currentPeriodEnd: now + 30 * 86_400_000,
+      cancelAtPeriodEnd: false,
+      cancelAt: null,
+      trialEnd: null,
+      lastEventAt: now,
+    }),
   );
 }
 
