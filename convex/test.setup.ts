@@ -71,7 +71,15 @@ export async function seedUser(t: Backend, email: string) {
   return { userId, as: t.withIdentity({ subject: `${userId}|session-${email}` }) };
 }
 
-const APP_STATE: TableNames[] = ["users", "profiles", "subscriptions", "credits", "creditLedger", "notes"];
+const APP_STATE: TableNames[] = [
+  "users",
+  "profiles",
+  "subscriptions",
+  "credits",
+  "creditLedger",
+  "creditReservations",
+  "notes",
+];
 
 /** Every row of the app's tables, to prove a rejected call changed nothing. */
 export async function snapshot(t: Backend, tables: TableNames[] = APP_STATE) {
@@ -92,4 +100,34 @@ export async function expectCode(call: Promise<unknown>, code: string) {
     throw new Error(`expected ConvexError ${code}, got: ${(error as Error).message}`);
   }
   throw new Error(`expected ConvexError ${code}, but the call succeeded`);
+}
+
+/** A user's balance and the sum of their ledger deltas: the two must always be equal. */
+export async function creditState(t: Backend, userId: Id<"users">) {
+  return await t.run(async (ctx) => {
+    const account = await ctx.db
+      .query("credits")
+      .withIndex("by_userId", (q) => q.eq("userId", userId))
+      .unique();
+    const entries = await ctx.db
+      .query("creditLedger")
+      .withIndex("by_userId", (q) => q.eq("userId", userId))
+      .collect();
+    return {
+      balance: account?.balance ?? 0,
+      ledgerSum: entries.reduce((sum, e) => sum + e.delta, 0),
+      entries: entries.length,
+      account,
+    };
+  });
+}
+
+/** States of every scheduled function so far (a failed batch shows up as "failed"). */
+export async function scheduledStates(t: Backend) {
+  return await t.run(async (ctx) =>
+    (await ctx.db.system.query("_scheduled_functions").collect()).map((job) => ({
+      name: job.name,
+      state: job.state.kind,
+    })),
+  );
 }
