@@ -131,3 +131,28 @@ export async function scheduledStates(t: Backend) {
     })),
   );
 }
+
+/**
+ * `n` users with 7 credits of a 100 allowance, due for a refill at `dueAt`,
+ * written straight to the tables (no profiles) in chunks that fit the limits.
+ */
+export async function seedDueUsers(t: Backend, n: number, dueAt: number, chunk = 2_000) {
+  for (let done = 0; done < n; done += chunk) {
+    await t.run(async (ctx) => {
+      for (let i = done; i < Math.min(n, done + chunk); i++) {
+        const userId = await ctx.db.insert("users", { email: `user${i}@example.com` });
+        const common = { userId, updatedAt: dueAt };
+        await ctx.db.insert("credits", {
+          ...common,
+          balance: 7,
+          monthlyAllowance: 100,
+          lastResetAt: dueAt - 1,
+          refillAnchorAt: dueAt - 31 * 24 * 60 * 60 * 1000,
+          nextRefillAt: dueAt,
+          refillCount: 0,
+        });
+        await ctx.db.insert("creditLedger", { ...common, delta: 7, balanceAfter: 7, kind: "signup" });
+      }
+    });
+  }
+}

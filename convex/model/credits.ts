@@ -125,8 +125,18 @@ export type Refill = {
  */
 export async function refill(ctx: Db, account: Doc<"credits">, r: Refill): Promise<boolean> {
   if ((await findByKey(ctx, account.userId, r.key)) !== null) return false;
+  await applyRefill(ctx, account, r);
+  return true;
+}
+
+/**
+ * The refill itself, for callers that have already made sure this period was
+ * not refilled (the sweep checks `lastResetAt` on the row it holds, which
+ * costs no read). Everyone else calls `refill`.
+ */
+export async function applyRefill(ctx: Db, account: Doc<"credits">, r: Refill) {
   const carried = Math.min(account.balance, r.rolloverCap ?? rolloverCapFor(r.allowance));
-  await changeBalance(ctx, account, {
+  return await changeBalance(ctx, account, {
     delta: r.allowance + carried - account.balance,
     kind: "refill",
     reason: r.reason,
@@ -139,7 +149,6 @@ export async function refill(ctx: Db, account: Doc<"credits">, r: Refill): Promi
       ...(r.refillAnchorAt === undefined ? {} : { refillAnchorAt: r.refillAnchorAt }),
     },
   });
-  return true;
 }
 
 /**

@@ -3,7 +3,7 @@ import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import type { WriteCtx } from "../lib/functions";
 import { integerInRange } from "../lib/validate";
-import { refill } from "./credits";
+import { applyRefill } from "./credits";
 import { currentAnniversary, nextAnniversary, periodKey } from "./time";
 
 /**
@@ -21,12 +21,10 @@ import { currentAnniversary, nextAnniversary, periodKey } from "./time";
 /** Accounts refilled per transaction at most: ~2,000 reads and writes, well inside Convex's limits and time. */
 export const SWEEP_BATCH = 1_000;
 
-// Per due account, at most: the row from the index, the ledger entry of a
-// period already refilled, the read the patch counts (reads); the patch and the
-// ledger entry (writes); one index range for the key lookup.
-const READS_PER_ACCOUNT = 3;
+// Per due account: the row from the index and the read its patch counts; the
+// patch and the ledger entry. Queries: one per batch.
+const READS_PER_ACCOUNT = 2;
 const WRITES_PER_ACCOUNT = 2;
-const QUERIES_PER_ACCOUNT = 1;
 
 type SweepCtx = WriteCtx & { meta: { getTransactionMetrics(): Promise<TransactionMetrics> } };
 
@@ -42,7 +40,6 @@ export async function refillDue(ctx: SweepCtx, batchSize = SWEEP_BATCH) {
   const fits = Math.min(
     Math.floor((m.documentsRead.remaining - 1) / READS_PER_ACCOUNT),
     Math.floor((m.documentsWritten.remaining - 1) / WRITES_PER_ACCOUNT),
-    Math.floor((m.databaseQueries.remaining - 2) / QUERIES_PER_ACCOUNT),
   );
   const limit = Math.max(1, Math.min(batchSize, fits));
   const due = await ctx.db
@@ -60,20 +57,28 @@ export async function refillDue(ctx: SweepCtx, batchSize = SWEEP_BATCH) {
 /**
  * Refills one due account for the period `now` falls in and moves its next
  * refill to the first anniversary after `now`. However many runs were missed,
- * that is one refill (one period key) and a next refill in the future.
+ * that is one refill and a next refill in the future.
+ *
+ * Once per period: the period starts at the latest anniversary at or before
+ * `now`; if the row says it was refilled since (`lastResetAt`, by this sweep
+ * or by a paid invoice), only the date moves. This check is on the row already
+ * in hand, so it reads nothing, where a ledger lookup per account would be a
+ * query each. The ledger entry still carries the period key (`period:<date>`).
  */
 export async function refillOne(ctx: WriteCtx, account: Doc<"credits">, now: number) {
   const anchor = account.refillAnchorAt;
+  const periodStart = currentAnniversary(anchor, now);
   const nextRefillAt = nextAnniversary(anchor, now);
-  const done = await refill(ctx, account, {
+  if (account.lastResetAt >= periodStart) {
+    await ctx.db.patch("credits", account._id, { nextRefillAt });
+    return false;
+  }
+  await applyRefill(ctx, account, {
     allowance: account.monthlyAllowance,
-    key: `period:${periodKey(currentAnniversary(anchor, now))}`,
+    key: `period:${periodKey(periodStart)}`,
     reason: "Monthly refill",
     nextRefillAt,
     now,
   });
-  // Already refilled for this period (e.g. a refill elsewhere used its key):
-  // still move the date on, so the account leaves the due range.
-  if (!done) await ctx.db.patch("credits", account._id, { nextRefillAt });
-  return done;
+  return true;
 }
