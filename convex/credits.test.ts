@@ -198,3 +198,48 @@ describe("listCreditHistory", () => {
     );
   });
 });
+
+describe("access matrix: owner, another user, anonymous, for every public credits function", () => {
+  test("the owner acts on their own credits; another user never reaches them; anonymous is refused", async () => {
+    const t = newBackend();
+    const ada = await seedUser(t, "ada@example.com");
+    const bob = await seedUser(t, "bob@example.com");
+    const held = (await ada.as.mutation(api.credits.reserveCredits, { amount: 10 })).reservationId;
+    const held2 = (await ada.as.mutation(api.credits.reserveCredits, { amount: 10 })).reservationId;
+    const page = { paginationOpts: { numItems: 10, cursor: null } };
+    const adaRows = () => snapshot(t, ["credits", "creditLedger", "creditReservations"]).then(onlyOf(ada.userId));
+
+    // Anonymous: UNAUTHENTICATED for each, nothing changed.
+    const before = await snapshot(t);
+    await expectCode(t.query(api.credits.getCredits, {}), "UNAUTHENTICATED");
+    await expectCode(t.query(api.credits.listCreditHistory, page), "UNAUTHENTICATED");
+    await expectCode(t.mutation(api.credits.consumeCredits, { amount: 1 }), "UNAUTHENTICATED");
+    await expectCode(t.mutation(api.credits.reserveCredits, { amount: 1 }), "UNAUTHENTICATED");
+    await expectCode(t.mutation(api.credits.commitReservation, { reservationId: held }), "UNAUTHENTICATED");
+    await expectCode(t.mutation(api.credits.releaseReservation, { reservationId: held }), "UNAUTHENTICATED");
+    expect(await snapshot(t)).toEqual(before);
+
+    // Another user: sees and spends only their own; Ada's reservations are NOT_FOUND to him.
+    const adaBefore = await adaRows();
+    expect((await bob.as.query(api.credits.getCredits, {}))?.balance).toBe(100);
+    expect((await bob.as.query(api.credits.listCreditHistory, page)).page.every((e) => e.userId === bob.userId)).toBe(true);
+    expect(await bob.as.mutation(api.credits.consumeCredits, { amount: 5 })).toEqual({ balance: 95 });
+    expect((await bob.as.mutation(api.credits.reserveCredits, { amount: 5 })).balance).toBe(90);
+    await expectCode(bob.as.mutation(api.credits.commitReservation, { reservationId: held }), "NOT_FOUND");
+    await expectCode(bob.as.mutation(api.credits.releaseReservation, { reservationId: held }), "NOT_FOUND");
+    expect(await adaRows()).toEqual(adaBefore);
+
+    // The owner: each works.
+    expect((await ada.as.query(api.credits.getCredits, {}))?.balance).toBe(80);
+    expect((await ada.as.query(api.credits.listCreditHistory, page)).page).toHaveLength(3);
+    expect(await ada.as.mutation(api.credits.consumeCredits, { amount: 5 })).toEqual({ balance: 75 });
+    expect((await ada.as.mutation(api.credits.reserveCredits, { amount: 5 })).balance).toBe(70);
+    expect((await ada.as.mutation(api.credits.commitReservation, { reservationId: held })).charged).toBe(10);
+    expect((await ada.as.mutation(api.credits.releaseReservation, { reservationId: held2 })).returned).toBe(10);
+  });
+});
+
+const onlyOf = (userId: string) => (state: Record<string, unknown[]>) =>
+  Object.fromEntries(
+    Object.entries(state).map(([table, rows]) => [table, rows.filter((r) => (r as { userId: string }).userId === userId)]),
+  );

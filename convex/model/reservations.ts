@@ -115,8 +115,8 @@ async function settle(
     delta: lapsed ? 0 : rest,
     kind: "release",
     reason: lapsed
-      ? `Reservation ${reservation._id}: ${rest} unused credits lapsed with their period at the refill`
-      : `Reservation ${reservation._id}: ${rest} unused credits returned`,
+      ? `Reservation ${reservation._id} ${status}: ${rest} unused credits lapsed with their period at the refill`
+      : `Reservation ${reservation._id} ${status}: ${rest} unused credits returned`,
   });
   return { balance: after.balance, charged, returned: lapsed ? 0 : rest };
 }
