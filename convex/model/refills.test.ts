@@ -5,6 +5,7 @@ import { api, internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { serviceDb } from "../lib/db";
 import { type Backend, creditState, newBackend, scheduledStates, seedDueUsers, seedUser } from "../test.setup";
+import crons from "../crons";
 import { getAccount, refill, setAllowance } from "./credits";
 
 const at = (iso: string) => Date.parse(iso);
@@ -198,5 +199,13 @@ describe("the sweep at scale", () => {
     expect(states.length).toBe(5);
     expect(states.every((s) => s.state === "success")).toBe(true);
     expect(await sweepState(t, START)).toEqual({ due: 0, refills: 500, wrong: 0 });
+  });
+});
+
+test("crons.ts runs the sweep hourly, with no arguments", () => {
+  expect(crons.crons["refill due credits"]).toMatchObject({
+    name: "credits:refillDue",
+    args: [{}],
+    schedule: { type: "interval", hours: 1 },
   });
 });
