@@ -37,6 +37,15 @@ describe("getCredits", () => {
   });
 });
 
+test("a user whose account is not open yet: getCredits is null, spending is NOT_FOUND", async () => {
+  const t = newBackend();
+  const userId = await t.run((ctx) => ctx.db.insert("users", { email: "new@example.com" }));
+  const as = t.withIdentity({ subject: `${userId}|s` });
+  expect(await as.query(api.credits.getCredits, {})).toBeNull();
+  await expectCode(as.mutation(api.credits.consumeCredits, { amount: 1 }), "NOT_FOUND");
+  await expectCode(as.mutation(api.credits.reserveCredits, { amount: 1 }), "NOT_FOUND");
+});
+
 describe("consumeCredits", () => {
   test("spends and records one ledger entry", async () => {
     const t = newBackend();
