@@ -49,6 +49,12 @@ const ANONYMOUS: Record<string, (t: Backend) => Promise<unknown>> = {
   "notes:create": (t) => t.mutation(api.notes.create, { title: "x", body: "y" }),
   "notes:update": (t) => t.mutation(api.notes.update, { noteId: someId as never, title: "x" }),
   "notes:remove": (t) => t.mutation(api.notes.remove, { noteId: someId as never }),
+  "credits:consumeCredits": (t) => t.mutation(api.credits.consumeCredits, { amount: 1 }),
+  "credits:reserveCredits": (t) => t.mutation(api.credits.reserveCredits, { amount: 1 }),
+  "credits:commitReservation": (t) => t.mutation(api.credits.commitReservation, { reservationId: "r" }),
+  "credits:releaseReservation": (t) => t.mutation(api.credits.releaseReservation, { reservationId: "r" }),
+  "credits:listCreditHistory": (t) =>
+    t.query(api.credits.listCreditHistory, { paginationOpts: { numItems: 10, cursor: null } }),
   "billing:createCheckoutSession": (t) =>
     t.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
   "billing:createPortalSession": (t) => t.action(api.billing.createPortalSession, {}),

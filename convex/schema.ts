@@ -119,8 +119,56 @@ export const creditFields = {
   refillAnchorAt: v.number(),
   /** When the refill sweep next refills this account; indexed so the sweep reads only due rows. */
   nextRefillAt: v.number(),
+  /**
+   * How many refills this account has had: the number of its current period. A
+   * reservation remembers it, so credits held across a refill are never counted
+   * twice (see model/reservations.ts). Optional: rows older than it count as 0.
+   */
+  refillCount: v.optional(v.number()),
   updatedAt: v.number(),
 };
+
+/** What a client sees of its credits account. */
+export const creditSummaryValidator = v.object({
+  balance: v.number(),
+  monthlyAllowance: v.number(),
+  lastRefillAt: v.number(),
+  nextRefillAt: v.number(),
+});
+export type CreditSummary = Infer<typeof creditSummaryValidator>;
+
+/** The balance after a change. */
+export const creditBalanceValidator = v.object({ balance: v.number() });
+
+/** A reservation's life: held until committed, released by its owner, or expired by its timer. */
+export const reservationStatusValidator = literals(["held", "committed", "released", "expired"] as const);
+export type ReservationStatus = Infer<typeof reservationStatusValidator>;
+
+export const creditReservationFields = {
+  userId: v.id("users"),
+  /** Credits taken from the balance when the reservation was made. */
+  amount: v.number(),
+  status: reservationStatusValidator,
+  /** When the scheduled expiry releases it if still held. */
+  expiresAt: v.number(),
+  /** The account's `refillCount` when it was made: the period its credits came from. */
+  period: v.number(),
+  /** Credits finally charged (set on commit). */
+  charged: v.optional(v.number()),
+  updatedAt: v.number(),
+};
+
+export const reserveResultValidator = v.object({
+  reservationId: v.id("creditReservations"),
+  balance: v.number(),
+});
+
+/** How a reservation ended: what was charged, what came back to the balance. */
+export const reservationOutcomeValidator = v.object({
+  balance: v.number(),
+  charged: v.number(),
+  returned: v.number(),
+});
 
 export const ledgerEntryFields = {
   userId: v.id("users"),
@@ -166,6 +214,8 @@ export const appTables = {
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- history is read newest first by time
     .index("by_userId", ["userId"])
     .index("by_userId_and_idempotencyKey", ["userId", "idempotencyKey"]),
+  // One row per reservation, kept after it ends so a late commit is a CONFLICT, not a NOT_FOUND.
+  creditReservations: defineTable(creditReservationFields).index("by_userId", ["userId"]),
   // The worked example of a user-owned table (README: "Adding a table").
   notes: defineTable(noteFields).index("by_userId", ["userId"]),
 };
@@ -182,6 +232,7 @@ export const creditsDoc = docOf("credits", creditFields);
 /** An inbox row without its payload (for listings). */
 export const stripeEventSummary = docOf("stripeEvents", omit(stripeEventFields, ["payload"]));
 export const ledgerEntryDoc = docOf("creditLedger", ledgerEntryFields);
+export const creditReservationDoc = docOf("creditReservations", creditReservationFields);
 export const noteDoc = docOf("notes", noteFields);
 
 export type AppTableName = keyof typeof appTables;

@@ -94,3 +94,58 @@ export async function expectCode(call: Promise<unknown>, code: string) {
   }
   throw new Error(`expected ConvexError ${code}, but the call succeeded`);
 }
+
+/** A user's balance and the sum of their ledger deltas: the two must always be equal. */
+export async function creditState(t: Backend, userId: Id<"users">) {
+  return await t.run(async (ctx) => {
+    const account = await ctx.db
+      .query("credits")
+      .withIndex("by_userId", (q) => q.eq("userId", userId))
+      .unique();
+    const entries = await ctx.db
+      .query("creditLedger")
+      .withIndex("by_userId", (q) => q.eq("userId", userId))
+      .collect();
+    return {
+      balance: account?.balance ?? 0,
+      ledgerSum: entries.reduce((sum, e) => sum + e.delta, 0),
+      entries: entries.length,
+      account,
+    };
+  });
+}
+
+/** States of every scheduled function so far (a failed batch shows up as "failed"). */
+export async function scheduledStates(t: Backend) {
+  return await t.run(async (ctx) =>
+    (await ctx.db.system.query("_scheduled_functions").collect()).map((job) => ({
+      name: job.name,
+      state: job.state.kind,
+    })),
+  );
+}
+
+/**
+ * `n` users with 7 credits of a 100 allowance, due for a refill at `dueAt`,
+ * written straight to the tables (no profiles) in chunks that fit the limits.
+ */
+export async function seedDueUsers(t: Backend, n: number, dueAt: number, chunk = 2_000) {
+  for (let done = 0; done < n; done += chunk) {
+    await t.run(async (ctx) => {
+      for (let i = done; i < Math.min(n, done + chunk); i++) {
+        const userId = await ctx.db.insert("users", { email: `user${i}@example.com` });
+        const common = { userId, updatedAt: dueAt };
+        await ctx.db.insert("credits", {
+          ...common,
+          balance: 7,
+          monthlyAllowance: 100,
+          lastResetAt: dueAt - 1,
+          refillAnchorAt: dueAt - 31 * 24 * 60 * 60 * 1000,
+          nextRefillAt: dueAt,
+          refillCount: 0,
+        });
+        await ctx.db.insert("creditLedger", { ...common, delta: 7, balanceAfter: 7, kind: "signup" });
+      }
+    });
+  }
+}

@@ -4,7 +4,7 @@ import { chapter, refused, say } from "./story";
 
 /** Sign-up, profile, credits, and the row rules keeping users apart. */
 export async function accountsChapter(t: Backend) {
-  chapter("1. Sign-up creates a profile and a credits account");
+  chapter("Sign-up creates a profile and a credits account");
   const ada = await signUpWithPassword(t, "ada@example.com");
   say(`Ada signs up with a password; user id ${ada.userId}`);
   const profile = await ada.as.query(api.profiles.getProfile, {});
@@ -12,7 +12,7 @@ export async function accountsChapter(t: Backend) {
   const credits = await ada.as.query(api.credits.getCredits, {});
   say(`credits: balance ${credits?.balance}, monthly allowance ${credits?.monthlyAllowance}`);
 
-  chapter("2. Ada edits her profile");
+  chapter("Ada edits her profile");
   const edited = await ada.as.mutation(api.profiles.updateProfile, {
     fullName: "  Ada Lovelace  ",
     avatarUrl: "https://example.com/ada.png",
@@ -21,7 +21,7 @@ export async function accountsChapter(t: Backend) {
   await refused("an http: avatar", ada.as.mutation(api.profiles.updateProfile, { avatarUrl: "http://x.test/a.png" }));
   await refused("a weak password at sign-up", signUpWithPassword(t, "weak@example.com", "1234567"));
 
-  chapter("3. Users reach only their own rows");
+  chapter("Users reach only their own rows");
   const bob = await signUpWithPassword(t, "bob@example.com");
   const note = await ada.as.mutation(api.notes.create, { title: "Ada's plan", body: "Analytical engine" });
   say(`Ada writes a note (${note}); Bob signs up`);

@@ -22,7 +22,7 @@ export async function billingChapter(t: Backend, ada: User) {
       portalSession({ customer: "cus_ada", returnUrl: "", url: "https://billing.stripe.com/p/session/demo" }),
   });
 
-  chapter("4. Ada subscribes to Pro through Stripe Checkout");
+  chapter("Ada subscribes to Pro through Stripe Checkout");
   const { url } = await ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" });
   for (const r of requests) {
     const extra = r.path === "/v1/customers" ? ` (Idempotency-Key ${r.headers.get("idempotency-key")})` : "";
@@ -32,7 +32,7 @@ export async function billingChapter(t: Backend, ada: User) {
   say(`checkout carries client_reference_id=${sent.get("client_reference_id")} and subscription metadata userId=${sent.get("subscription_data[metadata][userId]")}`);
   say(`Ada is sent to ${url}`);
 
-  chapter("5. Stripe reports back through the signed webhook");
+  chapter("Stripe reports back through the signed webhook");
   const now = Date.now();
   const end = addMonths(now, 1);
   const sub = (over: Partial<Parameters<typeof subscription>[0]> = {}) =>
@@ -49,14 +49,14 @@ export async function billingChapter(t: Backend, ada: User) {
   await send("invoice.paid delivered again", paid);
   await send("invoice.paid with a tampered body", paid, { tamper: (b: string) => b.replace("in_ada_1", "in_ada_2") });
 
-  chapter("6. The subscription is active and the credits are refilled");
+  chapter("The subscription is active and the credits are refilled");
   const active = await ada.as.query(api.subscriptions.getSubscription, {});
   say(`subscription: ${active?.planId}, ${active?.status}, renews ${new Date(active!.currentPeriodEnd).toISOString().slice(0, 10)}`);
   const credits = await ada.as.query(api.credits.getCredits, {});
   say(`credits: balance ${credits?.balance}, monthly allowance ${credits?.monthlyAllowance}`);
   say(`next sweep refill not before ${new Date(credits!.nextRefillAt).toISOString().slice(0, 10)} (the next invoice refills first)`);
 
-  chapter("7. Ada cancels in the customer portal");
+  chapter("Ada cancels in the customer portal");
   const portal = await ada.as.action(api.billing.createPortalSession, {});
   say(`portal: ${portal.url}`);
   await send("customer.subscription.updated (cancel_at set)", event("customer.subscription.updated", sub({ cancelAt: end }), now + 60_000));

@@ -1,12 +1,22 @@
-import { expect, test } from "vitest";
+import { afterAll, expect, test, vi } from "vitest";
 import { newBackend } from "../convex/test.setup";
 import { accountsChapter } from "./accounts";
 import { billingChapter } from "./billing";
+import { creditsChapter } from "./credits";
 
 test("demo", async () => {
+  // A clock the story can move: a month has to pass for the refill, and the
+  // billing chapter goes on from there.
+  vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout"], now: Date.now() });
   const t = newBackend();
   const { ada } = await accountsChapter(t);
   expect(ada.userId).toBeTruthy();
+  const credits = await creditsChapter(t, ada);
+  expect(credits.balance).toBe(credits.monthlyAllowance);
   await billingChapter(t, ada);
   console.log("\nThe end: every line above came from the real Convex functions, run in memory.\n");
+});
+
+afterAll(() => {
+  vi.useRealTimers();
 });

@@ -1,6 +1,8 @@
 // Printing helpers for the demo: one voice, readable in a terminal.
+let chapters = 0;
+
 export function chapter(title: string) {
-  console.log(`\n\x1b[1m== ${title}\x1b[0m`);
+  console.log(`\n\x1b[1m== ${++chapters}. ${title}\x1b[0m`);
 }
 
 export function say(line: string) {

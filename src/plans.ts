@@ -17,6 +17,12 @@ export type Plan = {
   features: readonly string[];
   /** Stripe price lookup keys, by interval; the free plan has none. */
   lookupKeys: Partial<Record<BillingInterval, string>>;
+  /**
+   * Optional rollover: at most this many unused credits carry over into the
+   * next month on top of the allowance. Absent (the default): none carry over,
+   * a refill sets the balance to the allowance.
+   */
+  rolloverCap?: number;
 };
 
 export const PLANS: Record<PlanId, Plan> = {
@@ -56,6 +62,14 @@ export function planForLookupKey(
     }
   }
   return null;
+}
+
+/**
+ * The rollover cap for an account refilled to `allowance`: that of the plan with
+ * this allowance, else 0. Looked up by allowance so a refill needs no extra read.
+ */
+export function rolloverCapFor(allowance: number): number {
+  return Object.values(PLANS).find((plan) => plan.monthlyCredits === allowance)?.rolloverCap ?? 0;
 }
 
 /** True for a plan id in the catalogue (for input from outside). */

@@ -16,6 +16,7 @@ import type {
 import type * as auth from "../auth.js";
 import type * as billing from "../billing.js";
 import type * as credits from "../credits.js";
+import type * as crons from "../crons.js";
 import type * as http from "../http.js";
 import type * as lib_db from "../lib/db.js";
 import type * as lib_errors from "../lib/errors.js";
@@ -30,6 +31,8 @@ import type * as model_customers from "../model/customers.js";
 import type * as model_entitlements from "../model/entitlements.js";
 import type * as model_notes from "../model/notes.js";
 import type * as model_profiles from "../model/profiles.js";
+import type * as model_refills from "../model/refills.js";
+import type * as model_reservations from "../model/reservations.js";
 import type * as model_stripeHandlers from "../model/stripeHandlers.js";
 import type * as model_stripeInbox from "../model/stripeInbox.js";
 import type * as model_stripeObjects from "../model/stripeObjects.js";
@@ -54,6 +57,7 @@ declare const fullApi: ApiFromModules<{
   auth: typeof auth;
   billing: typeof billing;
   credits: typeof credits;
+  crons: typeof crons;
   http: typeof http;
   "lib/db": typeof lib_db;
   "lib/errors": typeof lib_errors;
@@ -68,6 +72,8 @@ declare const fullApi: ApiFromModules<{
   "model/entitlements": typeof model_entitlements;
   "model/notes": typeof model_notes;
   "model/profiles": typeof model_profiles;
+  "model/refills": typeof model_refills;
+  "model/reservations": typeof model_reservations;
   "model/stripeHandlers": typeof model_stripeHandlers;
   "model/stripeInbox": typeof model_stripeInbox;
   "model/stripeObjects": typeof model_stripeObjects;

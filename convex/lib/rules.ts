@@ -31,5 +31,7 @@ export const rowRules: RowRules = {
   credits: { read: own, modify: own },
   // Append-only: users add entries for their own spending, never edit them.
   creditLedger: { read: own, insert: own },
+  // Users hold, commit and release their own; expiry runs as the service role.
+  creditReservations: { read: own, insert: own, modify: own },
   notes: { read: own, insert: own, modify: own },
 };
