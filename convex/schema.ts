@@ -14,7 +14,7 @@ export const planIdValidator = literals(PLAN_IDS);
 export const billingIntervalValidator = literals(BILLING_INTERVALS);
 
 /** Stripe's subscription statuses. */
-export const subscriptionStatusValidator = literals([
+export const SUBSCRIPTION_STATUSES = [
   "incomplete",
   "incomplete_expired",
   "trialing",
@@ -23,7 +23,8 @@ export const subscriptionStatusValidator = literals([
   "canceled",
   "unpaid",
   "paused",
-] as const);
+] as const;
+export const subscriptionStatusValidator = literals(SUBSCRIPTION_STATUSES);
 export type SubscriptionStatus = Infer<typeof subscriptionStatusValidator>;
 
 /** Every kind of change to a credit balance; one ledger entry each. */
@@ -48,7 +49,10 @@ export const profileFields = {
 };
 
 /** A Stripe price's recurring interval (prices outside the catalogue may use any of them). */
-export const priceIntervalValidator = literals(["day", "week", "month", "year"] as const);
+/** Stripe's recurring price intervals. */
+export const PRICE_INTERVALS = ["day", "week", "month", "year"] as const;
+export const priceIntervalValidator = literals(PRICE_INTERVALS);
+export type PriceInterval = Infer<typeof priceIntervalValidator>;
 
 /** What happened to a Stripe event in the webhook inbox. */
 export const stripeEventStatusValidator = literals([

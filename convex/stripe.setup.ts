@@ -2,11 +2,12 @@
 // deliveries, and a stub of Stripe's API behind `fetch` that records every
 // request so tests can assert what was sent.
 import Stripe from "stripe";
-import { vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 import type { Id } from "./_generated/dataModel";
 import { serviceDb } from "./lib/db";
 import { changeBalance, getAccount } from "./model/credits";
-import type { Backend } from "./test.setup";
+import { addMonths } from "./model/time";
+import { type Backend, snapshot } from "./test.setup";
 
 export const WEBHOOK_SECRET = "whsec_test_0123456789abcdef";
 export const SECRET_KEY = "sk_test_0123456789abcdef";
@@ -108,6 +109,9 @@ export const T0 = Date.UTC(2026, 2, 1);
 export const MINUTE = 60_000;
 export const DAY = 86_400_000;
 
+/** The end of the first monthly period that starts at T0. */
+export const END = addMonths(T0, 1);
+
 /** Freezes `Date` at `at` (timers stay real: convex-test needs them). */
 export function clockAt(at: number) {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -135,4 +139,21 @@ export async function spend(t: Backend, userId: Id<"users">, amount: number) {
     const account = await getAccount({ db }, userId);
     await changeBalance({ db }, account!, { delta: -amount, kind: "consume", reason: "test" });
   });
+}
+
+/** For every test in the file: Stripe env vars and the clock at T0; undone after each. */
+export function useStripeTestEnv() {
+  beforeEach(() => {
+    stripeEnv();
+    clockAt(T0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+}
+
+/** Every app row except the webhook inbox, which records every delivery by design. */
+export async function stateWithoutInbox(t: Backend) {
+  return { ...(await snapshot(t)), stripeEvents: undefined };
 }

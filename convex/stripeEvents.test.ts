@@ -1,23 +1,14 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
-import { addMonths } from "./model/time";
 import { checkoutSession, event, invoice, sec, subscription } from "./stripe.fixtures";
-import { clockAt, DAY, deliver, MINUTE, stripeEnv, stubStripe, T0 } from "./stripe.setup";
+import { DAY, deliver, END, MINUTE, stubStripe, T0, useStripeTestEnv } from "./stripe.setup";
 import { expectCode, newBackend, seedUser, snapshot, type Backend } from "./test.setup";
 
 // The webhook inbox: signatures, exactly-once, failures and reconciliation.
 // What each event does to subscriptions and credits: subscriptions.test.ts.
 
-beforeEach(() => {
-  stripeEnv();
-  clockAt(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-});
+useStripeTestEnv();
 
-const END = addMonths(T0, 1);
 
 async function setup() {
   const t = newBackend();

@@ -1,27 +1,19 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
 import { serviceDb } from "./lib/db";
 import { getAccount, refill } from "./model/credits";
 import { RENEWAL_GRACE_MS } from "./model/entitlements";
 import { addMonths } from "./model/time";
 import { event, invoice, refundedCharge, subscription, type InvoiceSpec, type SubscriptionSpec } from "./stripe.fixtures";
-import { clockAt, creditsOf, DAY, deliver, SECRET_KEY, spend, stripeEnv, stripeError, stubStripe, T0 } from "./stripe.setup";
-import { newBackend, seedUser, snapshot, type Backend } from "./test.setup";
+import { clockAt, creditsOf, DAY, deliver, END, SECRET_KEY, spend, stateWithoutInbox, stripeEnv, stripeError, stubStripe, T0, useStripeTestEnv } from "./stripe.setup";
+import { newBackend, seedUser, snapshot } from "./test.setup";
 import { STRIPE_API_VERSION } from "./lib/stripe";
 
 // invoice.paid, invoice.payment_failed and charge.refunded: credits granted
 // once per paid period, never for a failed or unknown one.
 
-beforeEach(() => {
-  stripeEnv();
-  clockAt(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-});
+useStripeTestEnv();
 
-const END = addMonths(T0, 1);
 const END2 = addMonths(T0, 2);
 
 async function story(plan: Partial<SubscriptionSpec> = {}) {
@@ -40,7 +32,7 @@ async function story(plan: Partial<SubscriptionSpec> = {}) {
   return { t, ada, sub, bill, send, credits, refills };
 }
 
-const state = async (t: Backend) => ({ ...(await snapshot(t)), stripeEvents: undefined });
+const state = stateWithoutInbox;
 
 describe("invoice.paid", () => {
   test("a first invoice refills to the plan once; monthly plans wait for the next invoice, not the sweep", async () => {

@@ -1,23 +1,14 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
-import { addMonths } from "./model/time";
 import { checkoutSession, event, subscription, type SubscriptionSpec } from "./stripe.fixtures";
-import { clockAt, creditsOf, deliver, MINUTE, spend, stripeEnv, T0 } from "./stripe.setup";
-import { newBackend, seedUser, snapshot, type Backend } from "./test.setup";
+import { creditsOf, deliver, END, MINUTE, spend, stateWithoutInbox, T0, useStripeTestEnv } from "./stripe.setup";
+import { newBackend, seedUser, snapshot } from "./test.setup";
 
 // customer.subscription.created|updated|deleted and checkout.session.completed:
 // the subscriptions row, its ordering, and the allowance that follows the plan.
 
-beforeEach(() => {
-  stripeEnv();
-  clockAt(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-});
+useStripeTestEnv();
 
-const END = addMonths(T0, 1);
 
 async function story() {
   const t = newBackend();
@@ -33,8 +24,7 @@ async function story() {
   return { t, ada, sub, send, row };
 }
 
-/** Everything except the inbox, which records every delivery by design. */
-const state = async (t: Backend) => ({ ...(await snapshot(t)), stripeEvents: undefined });
+const state = stateWithoutInbox;
 
 describe("subscription rows", () => {
   test("created stores every field, in ms, and a first subscription is an upgrade from free", async () => {

@@ -4,10 +4,12 @@
 // `parent.subscription_details`. Older API versions are read too, so a webhook
 // endpoint left on an older version keeps working.
 import { planForLookupKey, type PlanId } from "../../src/plans";
-import type { Infer } from "convex/values";
-import type { priceIntervalValidator, SubscriptionStatus } from "../schema";
-
-type PriceInterval = Infer<typeof priceIntervalValidator>;
+import {
+  PRICE_INTERVALS,
+  SUBSCRIPTION_STATUSES,
+  type PriceInterval,
+  type SubscriptionStatus,
+} from "../schema";
 
 /** The parts of a Stripe event the inbox reads. */
 export type StripeEvent = {
@@ -31,17 +33,6 @@ export function msFromSeconds(seconds: unknown): number | null {
   return typeof seconds === "number" && Number.isFinite(seconds) ? seconds * 1000 : null;
 }
 
-const STATUSES: readonly SubscriptionStatus[] = [
-  "incomplete",
-  "incomplete_expired",
-  "trialing",
-  "active",
-  "past_due",
-  "canceled",
-  "unpaid",
-  "paused",
-];
-const INTERVALS: readonly PriceInterval[] = ["day", "week", "month", "year"];
 
 /** A Stripe subscription reduced to what the subscriptions table stores. */
 export type SubscriptionFacts = {
@@ -86,10 +77,10 @@ export function subscriptionFacts(sub: Record<string, unknown>): SubscriptionFac
   const periodStart = msFromSeconds(item.current_period_start) ?? msFromSeconds(sub.current_period_start);
   const periodEnd = msFromSeconds(item.current_period_end) ?? msFromSeconds(sub.current_period_end);
   if (periodStart === null || periodEnd === null) throw new Error(`subscription ${id} has no current period`);
-  const status = STATUSES.find((s) => s === sub.status);
+  const status = SUBSCRIPTION_STATUSES.find((s) => s === sub.status);
   if (status === undefined) throw new Error(`subscription ${id} has unknown status ${String(sub.status)}`);
   const lookupKey = item.price?.lookup_key ?? null;
-  const interval = INTERVALS.find((i) => i === item.price?.recurring?.interval) ?? "month";
+  const interval = PRICE_INTERVALS.find((i) => i === item.price?.recurring?.interval) ?? "month";
   const metadata = (sub.metadata ?? {}) as Record<string, unknown>;
   return {
     stripeSubscriptionId: id,
