@@ -1,6 +1,7 @@
 import { expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import { type Backend, newBackend, seedDueUsers, seedUser } from "../convex/test.setup";
+import { SWEEP_BATCH } from "../convex/model/refills";
 import { type Call, measure, measureOne, writeSection } from "./report";
 
 const START = Date.parse("2026-01-31T09:00:00Z");
@@ -99,7 +100,7 @@ test("credits: refill of N due users", async () => {
     "21-credits-refill",
     "Credits: monthly refill of N due users",
     [
-      "`internal.credits.refillDue` run once, then through the batches (1,000 accounts each) it schedules",
+      `\`internal.credits.refillDue\` run once, then through the batches (${SWEEP_BATCH.toLocaleString("en-US")} accounts each) it schedules`,
       "for itself, with the default limits enforced (no transaction may exceed them). Users seeded",
       "straight into the tables. When N is a multiple of the batch, the last transaction finds nobody",
       "left and costs nothing.",

@@ -18,8 +18,12 @@ import { currentAnniversary, nextAnniversary, periodKey } from "./time";
  * the future is outside the index range the sweep reads.
  */
 
-/** Accounts refilled per transaction at most: ~2,000 reads and writes, well inside Convex's limits and time. */
-export const SWEEP_BATCH = 1_000;
+/**
+ * Accounts refilled per transaction at most: 500 reads and 500 writes. The
+ * document limits would allow far more, but a mutation also has about a second
+ * of execution time; small batches that schedule each other keep each one short.
+ */
+export const SWEEP_BATCH = 250;
 
 // Per due account: the row from the index and the read its patch counts; the
 // patch and the ledger entry. Queries: one per batch.
