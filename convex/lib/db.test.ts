@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import type { Id } from "../_generated/dataModel";
 import { expectCode, newBackend, seedUser, snapshot } from "../test.setup";
+import schema, { APP_TABLE_NAMES } from "../schema";
 import { serviceDb, userDb } from "./db";
 
 afterEach(() => {
@@ -134,5 +135,14 @@ describe("updatedAt (both roles)", () => {
     expect(count).toBe(1);
     await t.run((ctx) => serviceDb(ctx.db).patch("users", ada.userId as Id<"users">, { name: "Ada" }));
     expect((await t.run((ctx) => ctx.db.get("users", ada.userId)))!.name).toBe("Ada");
+  });
+});
+
+describe("schema", () => {
+  test("every app table has updatedAt, so the wrapper can keep it", () => {
+    for (const table of APP_TABLE_NAMES) {
+      const fields = (schema.tables[table].validator as unknown as { fields: Record<string, { kind: string }> }).fields;
+      expect(fields.updatedAt?.kind, table).toBe("float64");
+    }
   });
 });
