@@ -154,7 +154,9 @@ export async function syncSubscription(
   let saved: Doc<"subscriptions">;
   if (row === null) {
     const id = await ctx.db.insert("subscriptions", fields);
-    saved = { ...fields, _id: id, _creationTime: at, updatedAt: at };
+    // The row as stored, without reading it back (Convex fixes Date.now() for
+    // the whole mutation, so this is the time the wrapper stamped).
+    saved = { ...fields, _id: id, _creationTime: Date.now(), updatedAt: Date.now() };
   } else {
     if (!sameFields(row, fields)) await ctx.db.patch("subscriptions", row._id, fields);
     saved = { ...row, ...fields };
