@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import type { Id } from "../_generated/dataModel";
 import { expectCode, newBackend, seedUser, snapshot } from "../test.setup";
+import { wrapDatabaseWriter } from "convex-helpers/server/rowLevelSecurity";
 import schema, { APP_TABLE_NAMES } from "../schema";
 import { serviceDb, userDb } from "./db";
 
@@ -99,8 +100,23 @@ describe("row rules (user role)", () => {
       return (await ctx.meta.getTransactionMetrics()).documentsRead.used;
     });
     // One read by the query, one that Convex counts for the patch itself.
-    // The stock convex-helpers writer re-reads the row first: that would be 3.
     expect(reads).toBe(2);
+  });
+
+  test("the stock convex-helpers RLS writer reads the row again before a patch (why lib/db.ts exists)", async () => {
+    const t = newBackend();
+    const ada = await seedUser(t, "ada@example.com");
+    const reads = await t.run(async (ctx) => {
+      const own = async (_: unknown, doc: { userId: string }) => doc.userId === ada.userId;
+      const db = wrapDatabaseWriter({}, ctx.db, { profiles: { read: own, modify: own } }, { defaultPolicy: "deny" });
+      const profile = await db
+        .query("profiles")
+        .withIndex("by_userId", (q) => q.eq("userId", ada.userId))
+        .unique();
+      await db.patch("profiles", profile!._id, { fullName: "Ada" });
+      return (await ctx.meta.getTransactionMetrics()).documentsRead.used;
+    });
+    expect(reads).toBe(3);
   });
 });
 
