@@ -23,8 +23,9 @@ const sweep = (t: Backend) => t.mutation(internal.credits.refillDue, {});
 const credits = async (t: Backend, userId: Id<"users">) => (await creditState(t, userId)).account!;
 
 /** Accounts still due at `now`, refill ledger entries, balances not at 100: read in small pages to fit any limits. */
+/** Accounts still due, refill ledger entries, and accounts whose balance is not the refilled 100. */
 async function sweepState(t: Backend, now: number, pageSize = 50) {
-  const state = { due: 0, refills: 0, wrong: 0 };
+  const state = { due: 0, refills: 0, notRefilled: 0 };
   for (const table of ["credits", "creditLedger"] as const) {
     let cursor: string | null = null;
     do {
@@ -32,7 +33,7 @@ async function sweepState(t: Backend, now: number, pageSize = 50) {
       for (const row of page.page) {
         if ("balance" in row) {
           if (row.nextRefillAt <= now) state.due++;
-          if (row.balance !== 100) state.wrong++;
+          if (row.balance !== 100) state.notRefilled++;
         } else if (row.kind === "refill") state.refills++;
       }
       cursor = page.isDone ? null : page.continueCursor;
@@ -187,7 +188,7 @@ describe("the sweep at scale", () => {
     const states = await scheduledStates(t);
     expect(states.length).toBeGreaterThanOrEqual(10_000 / SWEEP_BATCH - 1);
     expect(states.every((s) => s.state === "success")).toBe(true);
-    expect(await sweepState(t, START, 10_000)).toEqual({ due: 0, refills: 10_000, wrong: 100 });
+    expect(await sweepState(t, START, 10_000)).toEqual({ due: 0, refills: 10_000, notRefilled: 100 }); // the 100 not due keep their balance
   }, 120_000);
 
   test("with scaled-down limits (200 reads, 200 writes) it still completes", async () => {
@@ -199,7 +200,7 @@ describe("the sweep at scale", () => {
     // 99 accounts fit each transaction: the first call, then five batches that scheduled each other.
     expect(states.length).toBe(5);
     expect(states.every((s) => s.state === "success")).toBe(true);
-    expect(await sweepState(t, START)).toEqual({ due: 0, refills: 500, wrong: 0 });
+    expect(await sweepState(t, START)).toEqual({ due: 0, refills: 500, notRefilled: 0 });
   });
 });
 
