@@ -6,7 +6,7 @@ import type { GenericDatabaseWriter } from "convex/server";
 import type { DataModel } from "./_generated/dataModel";
 import { serviceDb } from "./lib/db";
 import { fail } from "./lib/errors";
-import { createProfile, emailAddress, passwordStrength, profileFromProvider } from "./model/users";
+import { emailAddress, onSignUp, passwordStrength, profileFromProvider } from "./model/users";
 
 // OAuth providers are switched on by their env vars (Auth.js reads
 // AUTH_<PROVIDER>_ID and AUTH_<PROVIDER>_SECRET), so a fresh clone needs none.
@@ -35,7 +35,7 @@ export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
     async afterUserCreatedOrUpdated(ctx, { userId, existingUserId, profile }) {
       if (existingUserId !== null) return;
       const db = serviceDb(ctx.db as unknown as GenericDatabaseWriter<DataModel>);
-      await createProfile({ db }, { userId, ...profileFromProvider(profile) });
+      await onSignUp({ db }, { userId, ...profileFromProvider(profile) });
     },
   },
 });

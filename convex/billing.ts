@@ -1,27 +1,16 @@
-import { v, type Infer } from "convex/values";
+import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { fail } from "./lib/errors";
 import { internalMutation, internalQuery, userAction } from "./lib/functions";
 import { callStripe, requireEnv, stripeClient } from "./lib/stripe";
-import { customerForUser, linkCustomer as link } from "./model/customers";
-import { ENTITLED } from "./model/entitlements";
-import { currentSubscription } from "./model/subscriptions";
-import { billingIntervalValidator, planIdValidator } from "./schema";
+import * as V from "./lib/validators";
+import type { BillingState } from "./lib/validators";
+import * as Customers from "./model/customers";
 import { PLANS } from "../src/plans";
 
 // Stripe Checkout and the customer portal. Each action does its Stripe calls,
 // then at most one internal mutation records what they created. What Stripe
 // then tells us (subscription, payments) arrives by webhook: stripeEvents.ts.
-
-const urlResult = v.object({ url: v.string() });
-
-const billingStateResult = v.object({
-  stripeCustomerId: v.union(v.string(), v.null()),
-  email: v.union(v.string(), v.null()),
-  /** Has a paid subscription that still entitles them (a second checkout would double-bill). */
-  subscribed: v.boolean(),
-});
-type BillingState = Infer<typeof billingStateResult>;
 
 /**
  * A Checkout page for `planId` billed every `interval`. Reuses the user's
@@ -30,8 +19,8 @@ type BillingState = Infer<typeof billingStateResult>;
  * later event leads back to the user.
  */
 export const createCheckoutSession = userAction({
-  args: { planId: planIdValidator, interval: billingIntervalValidator },
-  returns: urlResult,
+  args: { planId: V.planId, interval: V.billingInterval },
+  returns: V.redirect,
   handler: async (ctx, { planId, interval }): Promise<{ url: string }> => {
     const lookupKey = PLANS[planId].lookupKeys[interval];
     if (lookupKey === undefined) fail("INVALID_ARGUMENT", `The ${planId} plan is not for sale`, { field: "planId" });
@@ -87,7 +76,7 @@ export const createCheckoutSession = userAction({
 /** A Stripe customer portal page (update card, change plan, cancel); CONFLICT before any checkout. */
 export const createPortalSession = userAction({
   args: {},
-  returns: urlResult,
+  returns: V.redirect,
   handler: async (ctx): Promise<{ url: string }> => {
     const site = requireEnv("SITE_URL");
     const stripe = stripeClient();
@@ -103,24 +92,13 @@ export const createPortalSession = userAction({
 /** What the billing actions need to know about a user. */
 export const billingState = internalQuery({
   args: { userId: v.id("users") },
-  returns: billingStateResult,
-  handler: async (ctx, { userId }) => {
-    const profile = await ctx.db
-      .query("profiles")
-      .withIndex("by_userId", (q) => q.eq("userId", userId))
-      .unique();
-    const sub = await currentSubscription(ctx, userId);
-    return {
-      stripeCustomerId: await customerForUser(ctx, userId),
-      email: profile?.email || null,
-      subscribed: sub !== null && sub.planId !== "free" && ENTITLED.includes(sub.status),
-    };
-  },
+  returns: V.billingState,
+  handler: (ctx, { userId }) => Customers.billingState(ctx, userId),
 });
 
 /** Records the customer↔user link made by checkout. Idempotent. */
 export const linkCustomer = internalMutation({
   args: { userId: v.id("users"), stripeCustomerId: v.string() },
-  returns: v.union(v.literal("linked"), v.literal("already_linked"), v.literal("conflict")),
-  handler: (ctx, { userId, stripeCustomerId }) => link(ctx, userId, stripeCustomerId),
+  returns: V.linkResult,
+  handler: (ctx, { userId, stripeCustomerId }) => Customers.linkCustomer(ctx, userId, stripeCustomerId),
 });

@@ -1,78 +1,84 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
+import { internal } from "./_generated/api";
 import { internalMutation, userMutation, userQuery } from "./lib/functions";
+import * as V from "./lib/validators";
 import * as Credits from "./model/credits";
+import * as Ledger from "./model/ledger";
 import * as Refills from "./model/refills";
 import * as Reservations from "./model/reservations";
-import {
-  creditBalanceValidator,
-  creditSummaryValidator,
-  ledgerEntryDoc,
-  reservationOutcomeValidator,
-  reserveResultValidator,
-} from "./schema";
 
 // The credits API. Each function validates, is authorized by its builder, and
-// delegates to model/credits.ts, model/reservations.ts or model/refills.ts.
+// delegates to the model; follow-up work (expiries, the sweep's next batch) is
+// scheduled here, so model modules stay plain functions of `ctx`.
 
 /** The caller's balance, monthly allowance, and last and next refill times (null before sign-up completes). */
 export const getCredits = userQuery({
   args: {},
-  returns: v.union(creditSummaryValidator, v.null()),
+  returns: v.union(V.creditSummary, v.null()),
   handler: async (ctx) => {
-    const account = await Credits.getAccount(ctx, ctx.userId);
-    return account === null ? null : Credits.summary(account);
+    const account = await Ledger.getAccount(ctx, ctx.userId);
+    return account === null ? null : Ledger.creditSummary(account);
   },
 });
 
 /** Spends credits now; INSUFFICIENT_CREDITS (with the balance) and nothing changed when short. */
 export const consumeCredits = userMutation({
   args: { amount: v.number(), reason: v.optional(v.string()), idempotencyKey: v.optional(v.string()) },
-  returns: creditBalanceValidator,
+  returns: V.creditBalance,
   handler: (ctx, args) => Credits.consume(ctx, ctx.userId, args),
 });
 
 /** Holds credits for long-running work until committed, released, or `ttlSeconds` (default 600) pass. */
 export const reserveCredits = userMutation({
   args: { amount: v.number(), ttlSeconds: v.optional(v.number()) },
-  returns: reserveResultValidator,
-  handler: (ctx, args) => Reservations.reserve(ctx, ctx.userId, args),
+  returns: V.reservation,
+  handler: async (ctx, args) => {
+    const { reservationId, balance, expiresAt } = await Reservations.reserve(ctx, ctx.userId, args);
+    await ctx.scheduler.runAt(expiresAt, internal.credits.expireReservation, { reservationId });
+    return { reservationId, balance };
+  },
 });
 
 /** Charges all (or `amount`) of the caller's held reservation and returns the rest. */
 export const commitReservation = userMutation({
   // A string, not v.id: a malformed id is NOT_FOUND like any other unknown one.
   args: { reservationId: v.string(), amount: v.optional(v.number()) },
-  returns: reservationOutcomeValidator,
+  returns: V.reservationOutcome,
   handler: (ctx, args) => Reservations.commit(ctx, ctx.userId, args),
 });
 
 /** Returns all the credits of the caller's held reservation. */
 export const releaseReservation = userMutation({
   args: { reservationId: v.string() },
-  returns: reservationOutcomeValidator,
+  returns: V.reservationOutcome,
   handler: (ctx, args) => Reservations.release(ctx, ctx.userId, args),
 });
 
 /** The caller's ledger, newest first. */
 export const listCreditHistory = userQuery({
   args: { paginationOpts: paginationOptsValidator },
-  returns: paginationResultValidator(ledgerEntryDoc),
-  handler: (ctx, args) => Credits.history(ctx, ctx.userId, args.paginationOpts),
+  returns: paginationResultValidator(V.ledgerEntryDoc),
+  handler: (ctx, args) => Ledger.ledgerPage(ctx, ctx.userId, args.paginationOpts),
 });
 
 /** Scheduled at reserve time for the end of the time-to-live: releases the reservation if still held. */
 export const expireReservation = internalMutation({
   args: { reservationId: v.id("creditReservations") },
-  returns: v.union(reservationOutcomeValidator, v.null()),
+  returns: v.union(V.reservationOutcome, v.null()),
   handler: (ctx, args) => Reservations.expire(ctx, args.reservationId),
 });
 
 /** Refills every account due now, in batches that schedule the next; run hourly by crons.ts. */
 export const refillDue = internalMutation({
   args: { batchSize: v.optional(v.number()) },
-  returns: v.object({ refilled: v.number(), more: v.boolean() }),
-  handler: (ctx, args) => Refills.refillDue(ctx, args.batchSize),
+  returns: V.sweepResult,
+  handler: async (ctx, args) => {
+    const result = await Refills.refillDue(ctx, args.batchSize);
+    // A full batch may have left accounts behind; an empty next run costs nothing.
+    if (result.more) await ctx.scheduler.runAfter(0, internal.credits.refillDue, args);
+    return result;
+  },
 });
 
 /** An operator's correction or refund (`npx convex run credits:adjustCredits`). */
@@ -84,7 +90,6 @@ export const adjustCredits = internalMutation({
     idempotencyKey: v.optional(v.string()),
     kind: v.optional(v.union(v.literal("adjust"), v.literal("refund"))),
   },
-  returns: creditBalanceValidator,
-  handler: (ctx, { userId, idempotencyKey, ...args }) =>
-    Credits.adjust(ctx, userId, { ...args, key: idempotencyKey }),
+  returns: V.creditBalance,
+  handler: (ctx, { userId, ...args }) => Credits.adjust(ctx, userId, args),
 });

@@ -2,19 +2,19 @@ import { paginationOptsValidator, paginationResultValidator } from "convex/serve
 import { v } from "convex/values";
 import { userMutation, userQuery } from "./lib/functions";
 import * as Notes from "./model/notes";
-import { noteDoc } from "./schema";
+import * as V from "./lib/validators";
 
 /** The caller's notes, newest first. */
 export const list = userQuery({
   args: { paginationOpts: paginationOptsValidator },
-  returns: paginationResultValidator(noteDoc),
+  returns: paginationResultValidator(V.noteDoc),
   handler: (ctx, { paginationOpts }) => Notes.listNotes(ctx, ctx.userId, paginationOpts),
 });
 
 /** One of the caller's notes; NOT_FOUND for a missing note or someone else's. */
 export const get = userQuery({
   args: { noteId: v.id("notes") },
-  returns: noteDoc,
+  returns: V.noteDoc,
   handler: (ctx, { noteId }) => Notes.getNote(ctx, noteId),
 });
 
@@ -28,7 +28,7 @@ export const create = userMutation({
 /** Changes a note's title and/or body. */
 export const update = userMutation({
   args: { noteId: v.id("notes"), title: v.optional(v.string()), body: v.optional(v.string()) },
-  returns: noteDoc,
+  returns: V.noteDoc,
   handler: (ctx, { noteId, ...changes }) => Notes.updateNote(ctx, noteId, changes),
 });
 

@@ -1,14 +1,14 @@
 import { v } from "convex/values";
 import { userMutation, userQuery } from "./lib/functions";
 import * as Profiles from "./model/profiles";
-import { profileDoc } from "./schema";
+import * as V from "./lib/validators";
 
 const editable = v.optional(v.union(v.string(), v.null()));
 
 /** The caller's profile, or null if it does not exist. */
 export const getProfile = userQuery({
   args: {},
-  returns: v.union(profileDoc, v.null()),
+  returns: v.union(V.profileDoc, v.null()),
   handler: (ctx) => Profiles.getProfile(ctx, ctx.userId),
 });
 
@@ -19,6 +19,6 @@ export const getProfile = userQuery({
  */
 export const updateProfile = userMutation({
   args: { fullName: editable, avatarUrl: editable },
-  returns: profileDoc,
+  returns: V.profileDoc,
   handler: (ctx, args) => Profiles.updateProfile(ctx, ctx.userId, args),
 });

@@ -5,7 +5,7 @@ import Stripe from "stripe";
 import { afterEach, beforeEach, vi } from "vitest";
 import type { Id } from "./_generated/dataModel";
 import { serviceDb } from "./lib/db";
-import { changeBalance, getAccount } from "./model/credits";
+import { changeBalance, getAccount } from "./model/ledger";
 import { addMonths } from "./model/time";
 import { type Backend, snapshot } from "./test.setup";
 

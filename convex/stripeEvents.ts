@@ -1,35 +1,21 @@
-import { v, type Infer } from "convex/values";
+import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { httpAction, type ActionCtx } from "./_generated/server";
 import { fail } from "./lib/errors";
 import { internalAction, internalMutation, internalQuery } from "./lib/functions";
 import { callStripe, stripeClient, verifyWebhook } from "./lib/stripe";
 import { integerInRange } from "./lib/validate";
+import * as V from "./lib/validators";
+import type { Delivery } from "./lib/validators";
 import * as Inbox from "./model/stripeInbox";
-import { stripeEventStatusValidator, stripeEventSummary } from "./schema";
 
 // POST /stripe/webhook (routed in http.ts) and the service functions around
 // the webhook inbox. What each event does is in model/stripeHandlers.ts.
 
-const ingestResult = v.union(
-  v.object({ kind: v.literal("duplicate"), status: stripeEventStatusValidator }),
-  v.object({ kind: v.literal("recorded"), status: stripeEventStatusValidator, note: v.union(v.string(), v.null()) }),
-  v.object({ kind: v.literal("needs_subscription"), stripeSubscriptionId: v.string() }),
-);
-
-const deliveryResult = v.object({
-  ok: v.boolean(),
-  status: stripeEventStatusValidator,
-  /** True when the event was already recorded and nothing was done. */
-  duplicate: v.boolean(),
-  note: v.union(v.string(), v.null()),
-});
-type Delivery = Infer<typeof deliveryResult>;
-
 /** Records a verified event and applies it, in one transaction (see model/stripeInbox.ts). */
 export const ingest = internalMutation({
   args: { body: v.string(), subscription: v.optional(v.string()), replay: v.optional(v.boolean()) },
-  returns: ingestResult,
+  returns: V.ingestResult,
   handler: (ctx, args) => Inbox.ingest(ctx, { ...args, now: Date.now() }),
 });
 
@@ -49,8 +35,8 @@ export const recordFailure = internalMutation({
  * `npx convex run stripeEvents:list '{"status": "unmatched"}'`
  */
 export const list = internalQuery({
-  args: { status: stripeEventStatusValidator, limit: v.optional(v.number()) },
-  returns: v.array(stripeEventSummary),
+  args: { status: V.stripeEventStatus, limit: v.optional(v.number()) },
+  returns: v.array(V.stripeEventSummary),
   handler: (ctx, args) => Inbox.listEvents(ctx, args.status, integerInRange("limit", args.limit ?? 50, 1, 200)),
 });
 
@@ -72,7 +58,7 @@ export const payloadOf = internalQuery({
  */
 export const replay = internalAction({
   args: { eventId: v.string() },
-  returns: deliveryResult,
+  returns: V.delivery,
   handler: async (ctx, { eventId }): Promise<Delivery> => {
     const body = await ctx.runQuery(internal.stripeEvents.payloadOf, { eventId });
     if (body === null) fail("NOT_FOUND", `No stored payload for event ${eventId}`, { eventId });

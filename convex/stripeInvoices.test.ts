@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
 import { serviceDb } from "./lib/db";
-import { getAccount, refill } from "./model/credits";
-import { RENEWAL_GRACE_MS } from "./model/entitlements";
+import { getAccount } from "./model/ledger";
+import { refillOnce, RENEWAL_GRACE_MS } from "./model/refills";
 import { addMonths } from "./model/time";
 import { event, invoice, refundedCharge, subscription, type InvoiceSpec, type SubscriptionSpec } from "./stripe.fixtures";
 import { clockAt, creditsOf, DAY, deliver, END, SECRET_KEY, spend, stateWithoutInbox, stripeEnv, stripeError, stubStripe, T0, useStripeTestEnv } from "./stripe.setup";
@@ -92,7 +92,7 @@ describe("invoice.paid", () => {
     await t.run(async (ctx) => {
       const db = serviceDb(ctx.db);
       const account = (await getAccount({ db }, ada.userId))!;
-      await refill({ db }, account, { allowance: 1000, key: "period:test", reason: "sweep", nextRefillAt: addMonths(T0, 2), now: sweepAt });
+      await refillOnce({ db }, account, { allowance: 1000, key: "period:test", reason: "sweep", nextRefillAt: addMonths(T0, 2), now: sweepAt });
     });
     await spend(t, ada.userId, 300);
     clockAt(sweepAt + DAY);

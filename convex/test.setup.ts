@@ -5,7 +5,7 @@ import type { TestConvex } from "convex-test";
 import { api } from "./_generated/api";
 import type { Id, TableNames } from "./_generated/dataModel";
 import { serviceDb } from "./lib/db";
-import { createProfile } from "./model/users";
+import { onSignUp } from "./model/users";
 import schema, { APP_TABLE_NAMES } from "./schema";
 
 export const modules = import.meta.glob(["./**/*.*s", "!./**/*.*.*s"]);
@@ -65,7 +65,7 @@ export async function signUpWithPassword(t: Backend, email: string, password = "
 export async function seedUser(t: Backend, email: string) {
   const userId = await t.run(async (ctx) => {
     const id = await ctx.db.insert("users", { email });
-    await createProfile({ db: serviceDb(ctx.db) }, { userId: id, email });
+    await onSignUp({ db: serviceDb(ctx.db) }, { userId: id, email });
     return id;
   });
   return { userId, as: t.withIdentity({ subject: `${userId}|session-${email}` }) };

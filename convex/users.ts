@@ -1,6 +1,6 @@
 import { v } from "convex/values";
 import { internalMutation } from "./lib/functions";
-import { createProfile as createProfileFor } from "./model/users";
+import { onSignUp } from "./model/users";
 
 /**
  * Sign-up work for a new user: the profile and the credits account at the free
@@ -14,5 +14,5 @@ export const createProfile = internalMutation({
     avatarUrl: v.optional(v.string()),
   },
   returns: v.object({ created: v.boolean(), profileId: v.id("profiles") }),
-  handler: (ctx, args) => createProfileFor(ctx, args),
+  handler: (ctx, args) => onSignUp(ctx, args),
 });

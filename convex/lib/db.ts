@@ -23,6 +23,11 @@ export interface AppDbReader {
   system: GenericDatabaseReader<DataModel>["system"];
 }
 
+/** What model helpers that only read take as `ctx`. */
+export type ReadCtx = { db: AppDbReader };
+/** What model helpers that write take as `ctx` (they never schedule: registered functions do). */
+export type WriteCtx = { db: AppDbWriter };
+
 export interface AppDbWriter extends AppDbReader {
   insert<T extends TableNames>(table: T, value: WriteValue<T>): Promise<Id<T>>;
   patch<T extends TableNames>(table: T, id: Id<T>, value: Partial<WriteValue<T>>): Promise<void>;

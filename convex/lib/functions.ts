@@ -1,6 +1,6 @@
 /* eslint-disable no-restricted-imports -- the one module allowed the raw builders */
 import { getAuthUserId } from "@convex-dev/auth/server";
-import type { Auth, GenericDatabaseWriter, Scheduler } from "convex/server";
+import type { Auth, GenericDatabaseWriter } from "convex/server";
 import {
   customAction,
   customMutation,
@@ -90,7 +90,3 @@ export const internalMutation = customMutation(rawInternalMutation, {
 /** Service-role action. */
 export const internalAction = rawInternalAction;
 
-/** What model helpers that only read need from `ctx`. */
-export type ReadCtx = { db: AppDbReader };
-/** What model helpers that write need from `ctx`. */
-export type WriteCtx = { db: AppDbWriter; scheduler: Scheduler };

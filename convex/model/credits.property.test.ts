@@ -4,7 +4,9 @@ import { api, internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { serviceDb } from "../lib/db";
 import { type Backend, creditState, newBackend, seedUser } from "../test.setup";
-import { getAccount, refill, setAllowance } from "./credits";
+import { changeAllowance } from "./entitlements";
+import { getAccount } from "./ledger";
+import { refillOnce } from "./refills";
 
 // Property: over random sequences of every operation, the balance is never
 // negative, always equals the sum of the ledger's deltas, every entry's
@@ -157,7 +159,7 @@ async function apply(t: Backend, userId: Id<"users">, as: ReturnType<Backend["wi
         const db = serviceDb(ctx.db);
         const account = (await getAccount({ db }, userId))!;
         const paid = { allowance: m.allowance, key, reason: "invoice.paid", nextRefillAt: now + 40 * 86_400_000, now };
-        return await refill({ db }, account, paid);
+        return await refillOnce({ db }, account, paid);
       });
       expect(done).toBe(!replay);
       if (!replay) {
@@ -171,7 +173,7 @@ async function apply(t: Backend, userId: Id<"users">, as: ReturnType<Backend["wi
       await t.run(async (ctx) => {
         const db = serviceDb(ctx.db);
         const account = (await getAccount({ db }, userId))!;
-        await setAllowance({ db }, account, op.allowance, { key: `plan:${i}`, reason: "plan change" });
+        await changeAllowance({ db }, account, op.allowance, `plan:${i}`);
       });
       if (op.allowance > m.allowance) m.balance += op.allowance - m.allowance;
       m.allowance = op.allowance;

@@ -1,6 +1,6 @@
 import type { PaginationOptions } from "convex/server";
 import type { Id } from "../_generated/dataModel";
-import type { AppDbReader, AppDbWriter } from "../lib/db";
+import type { ReadCtx, WriteCtx } from "../lib/db";
 import { fail } from "../lib/errors";
 import { trimmedText } from "../lib/validate";
 
@@ -18,7 +18,7 @@ function checked(input: Partial<NoteInput>): Partial<NoteInput> {
 
 /** The user's notes, newest first, a page at a time. */
 export async function listNotes(
-  ctx: { db: AppDbReader },
+  ctx: ReadCtx,
   userId: Id<"users">,
   paginationOpts: PaginationOptions,
 ) {
@@ -30,19 +30,19 @@ export async function listNotes(
 }
 
 /** One note; NOT_FOUND when it does not exist or is someone else's (the same answer). */
-export async function getNote(ctx: { db: AppDbReader }, noteId: Id<"notes">) {
+export async function getNote(ctx: ReadCtx, noteId: Id<"notes">) {
   const note = await ctx.db.get("notes", noteId);
   if (note === null) fail("NOT_FOUND", "No such note");
   return note;
 }
 
-export async function createNote(ctx: { db: AppDbWriter }, userId: Id<"users">, input: NoteInput) {
+export async function createNote(ctx: WriteCtx, userId: Id<"users">, input: NoteInput) {
   const { title, body } = checked(input) as NoteInput;
   return await ctx.db.insert("notes", { userId, title, body });
 }
 
 export async function updateNote(
-  ctx: { db: AppDbWriter },
+  ctx: WriteCtx,
   noteId: Id<"notes">,
   input: Partial<NoteInput>,
 ) {
@@ -50,7 +50,7 @@ export async function updateNote(
   return await ctx.db.update("notes", await getNote(ctx, noteId), changes);
 }
 
-export async function removeNote(ctx: { db: AppDbWriter }, noteId: Id<"notes">) {
+export async function removeNote(ctx: WriteCtx, noteId: Id<"notes">) {
   await getNote(ctx, noteId);
   await ctx.db.delete("notes", noteId);
 }

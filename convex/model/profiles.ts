@@ -1,14 +1,24 @@
+// The owner of the `profiles` table.
 import type { Id } from "../_generated/dataModel";
-import type { AppDbReader, AppDbWriter } from "../lib/db";
+import type { ReadCtx, WriteCtx } from "../lib/db";
 import { fail } from "../lib/errors";
 import { httpsUrl, trimmedText } from "../lib/validate";
 
 /** The user's profile, or null. */
-export async function getProfile(ctx: { db: AppDbReader }, userId: Id<"users">) {
+export async function getProfile(ctx: ReadCtx, userId: Id<"users">) {
   return await ctx.db
     .query("profiles")
     .withIndex("by_userId", (q) => q.eq("userId", userId))
     .unique();
+}
+
+export type NewProfile = { userId: Id<"users">; email: string; fullName?: string; avatarUrl?: string };
+
+/** Creates the user's profile. Idempotent: an existing profile is returned unchanged. */
+export async function createProfile(ctx: WriteCtx, profile: NewProfile) {
+  const existing = await getProfile(ctx, profile.userId);
+  if (existing !== null) return { created: false, profileId: existing._id };
+  return { created: true, profileId: await ctx.db.insert("profiles", profile) };
 }
 
 export type ProfileChanges = { fullName?: string | null; avatarUrl?: string | null };
@@ -17,15 +27,10 @@ export type ProfileChanges = { fullName?: string | null; avatarUrl?: string | nu
  * Applies the user-editable fields of a profile. `null` clears a field. Every
  * value is checked before anything is written, so a bad one changes nothing.
  */
-export async function updateProfile(
-  ctx: { db: AppDbWriter },
-  userId: Id<"users">,
-  changes: ProfileChanges,
-) {
+export async function updateProfile(ctx: WriteCtx, userId: Id<"users">, changes: ProfileChanges) {
   const patch: { fullName?: string; avatarUrl?: string } = {};
   if (changes.fullName !== undefined) {
-    patch.fullName =
-      changes.fullName === null ? undefined : trimmedText("fullName", changes.fullName, 1, 100);
+    patch.fullName = changes.fullName === null ? undefined : trimmedText("fullName", changes.fullName, 1, 100);
   }
   if (changes.avatarUrl !== undefined) {
     patch.avatarUrl = changes.avatarUrl === null ? undefined : httpsUrl("avatarUrl", changes.avatarUrl);

@@ -6,8 +6,9 @@ import type { Id } from "../_generated/dataModel";
 import { serviceDb } from "../lib/db";
 import { type Backend, creditState, newBackend, scheduledStates, seedDueUsers, seedUser } from "../test.setup";
 import crons from "../crons";
-import { getAccount, refill, setAllowance } from "./credits";
-import { SWEEP_BATCH } from "./refills";
+import { changeAllowance } from "./entitlements";
+import { getAccount } from "./ledger";
+import { refillOnce, SWEEP_BATCH } from "./refills";
 
 const at = (iso: string) => Date.parse(iso);
 const START = at("2026-01-31T09:00:00Z");
@@ -117,7 +118,7 @@ describe("monthly refills on each user's own anniversary", () => {
       const db = serviceDb(ctx.db);
       const account = (await getAccount({ db }, ada.userId))!;
       const now = Date.now();
-      await refill({ db }, account, { allowance: 1000, key: "invoice:in_1", reason: "Pro", nextRefillAt: paidUntil, now });
+      await refillOnce({ db }, account, { allowance: 1000, key: "invoice:in_1", reason: "Pro", nextRefillAt: paidUntil, now });
     });
     vi.setSystemTime(at("2026-02-28T09:00:00Z")); // the sign-up anniversary passes
     expect(await sweep(t)).toEqual({ refilled: 0, more: false });
@@ -130,7 +131,7 @@ describe("monthly refills on each user's own anniversary", () => {
     await t.run(async (ctx) => {
       const db = serviceDb(ctx.db);
       const account = (await getAccount({ db }, ada.userId))!;
-      await setAllowance({ db }, account, 1000, { key: "sub:yearly", reason: "Pro yearly" });
+      await changeAllowance({ db }, account, 1000, "sub:yearly");
     });
     expect((await credits(t, ada.userId)).balance).toBe(1000);
     await ada.as.mutation(api.credits.consumeCredits, { amount: 600 });

@@ -1,22 +1,65 @@
+// Refills: the monthly sweep and the refill a paid invoice grants. The policy
+// (each user's own cycle, a refill sets rather than adds, once per period,
+// who the sweep refills) is README's "Monthly refills"; the code that enforces
+// each rule says so where it does.
 import type { TransactionMetrics } from "convex/server";
-import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
-import type { WriteCtx } from "../lib/functions";
+import type { WriteCtx } from "../lib/db";
 import { integerInRange } from "../lib/validate";
-import { applyRefill } from "./credits";
-import { currentAnniversary, nextAnniversary, periodKey } from "./time";
+import { rolloverCapFor } from "../../src/plans";
+import { type Account, changeBalance, entryWithKey, updateAccount } from "./ledger";
+import { addMonths, currentAnniversary, MS, nextAnniversary, periodKey } from "./time";
+
+export type Refill = {
+  /** The monthly allowance to refill to; also becomes the account's allowance. */
+  allowance: number;
+  /** Unique per period (e.g. `invoice:in_123` or `period:2026-02-28`): at most one refill each. */
+  key: string;
+  reason: string;
+  /** When the sweep should next refill this account. */
+  nextRefillAt: number;
+  /** A new anchor for later monthly refills (e.g. a yearly plan's start). */
+  refillAnchorAt?: number;
+  /** Unused credits that may carry over; defaults to the cap of the plan with this allowance (none). */
+  rolloverCap?: number;
+  now: number;
+};
 
 /**
- * The monthly sweep. Each account carries `nextRefillAt` (indexed), so the
- * sweep reads only accounts that are due: its cost follows the number due, not
- * the number of users, and a sweep with nobody due reads nothing.
- *
- * Who it refills: free users and yearly plans, on the monthly anniversary of
- * `refillAnchorAt`. Paid monthly plans are refilled by billing's `invoice.paid`
- * through `refill()`, which moves `nextRefillAt` past the paid period, so the
- * sweep never sees them while they pay. An account whose `nextRefillAt` is in
- * the future is outside the index range the sweep reads.
+ * Refills an account once per `refill.key`, so a replayed webhook or an
+ * overlapping sweep grants nothing. Returns false when that key was refilled.
  */
+export async function refillOnce(ctx: WriteCtx, account: Account, refill: Refill): Promise<boolean> {
+  if ((await entryWithKey(ctx, account.userId, refill.key)) !== null) return false;
+  await writeRefill(ctx, account, refill);
+  return true;
+}
+
+/**
+ * The refill itself: **sets** the balance to the allowance (with a plan's
+ * `rolloverCap`, up to that many unused credits stay on top) and starts a new
+ * period (`refillCount`; credits still held by a reservation belong to the old
+ * one, see README "Reservations and refills"). For callers that have made sure
+ * this period was not refilled yet; everyone else calls `refillOnce`.
+ */
+export async function writeRefill(ctx: WriteCtx, account: Account, refill: Refill) {
+  const carried = Math.min(account.balance, refill.rolloverCap ?? rolloverCapFor(refill.allowance));
+  return await changeBalance(ctx, account, {
+    delta: refill.allowance + carried - account.balance,
+    kind: "refill",
+    reason: refill.reason,
+    idempotencyKey: refill.key,
+    fields: {
+      monthlyAllowance: refill.allowance,
+      lastResetAt: refill.now,
+      nextRefillAt: refill.nextRefillAt,
+      refillCount: (account.refillCount ?? 0) + 1,
+      ...(refill.refillAnchorAt === undefined ? {} : { refillAnchorAt: refill.refillAnchorAt }),
+    },
+  });
+}
+
+// --- the sweep ---
 
 /**
  * Accounts refilled per transaction at most: 500 reads and 500 writes. The
@@ -33,17 +76,19 @@ const WRITES_PER_ACCOUNT = 2;
 type SweepCtx = WriteCtx & { meta: { getTransactionMetrics(): Promise<TransactionMetrics> } };
 
 /**
- * Refills up to one batch of due accounts and, if the batch was full, schedules
- * itself at once for the rest. The batch is the smaller of `batchSize` and what
- * this transaction's remaining limits allow, so it stays within any limits.
+ * Refills up to one batch of due accounts (through `by_nextRefillAt`, so the
+ * cost follows the number due and nobody due reads nothing). The batch is the
+ * smaller of `batchSize` and what this transaction's remaining limits allow.
+ * `more` says a full batch may have left accounts behind: the caller schedules
+ * the next batch at once.
  */
 export async function refillDue(ctx: SweepCtx, batchSize = SWEEP_BATCH) {
   integerInRange("batchSize", batchSize, 1, 10 * SWEEP_BATCH);
   const now = Date.now();
-  const m = await ctx.meta.getTransactionMetrics();
+  const metrics = await ctx.meta.getTransactionMetrics();
   const fits = Math.min(
-    Math.floor((m.documentsRead.remaining - 1) / READS_PER_ACCOUNT),
-    Math.floor((m.documentsWritten.remaining - 1) / WRITES_PER_ACCOUNT),
+    Math.floor((metrics.documentsRead.remaining - 1) / READS_PER_ACCOUNT),
+    Math.floor((metrics.documentsWritten.remaining - 1) / WRITES_PER_ACCOUNT),
   );
   const limit = Math.max(1, Math.min(batchSize, fits));
   const due = await ctx.db
@@ -51,33 +96,28 @@ export async function refillDue(ctx: SweepCtx, batchSize = SWEEP_BATCH) {
     .withIndex("by_nextRefillAt", (q) => q.lte("nextRefillAt", now))
     .take(limit);
   let refilled = 0;
-  for (const account of due) if (await refillOne(ctx, account, now)) refilled++;
-  // A full batch may have left accounts behind; an empty next run costs nothing.
-  const more = due.length === limit;
-  if (more) await ctx.scheduler.runAfter(0, internal.credits.refillDue, { batchSize });
-  return { refilled, more };
+  for (const account of due) if (await refillIfDue(ctx, account, now)) refilled++;
+  return { refilled, more: due.length === limit };
 }
 
 /**
  * Refills one due account for the period `now` falls in and moves its next
- * refill to the first anniversary after `now`. However many runs were missed,
- * that is one refill and a next refill in the future.
+ * refill to the first anniversary after `now`: however many runs were missed,
+ * one refill and a next refill in the future.
  *
- * Once per period: the period starts at the latest anniversary at or before
- * `now`; if the row says it was refilled since (`lastResetAt`, by this sweep
- * or by a paid invoice), only the date moves. This check is on the row already
- * in hand, so it reads nothing, where a ledger lookup per account would be a
- * query each. The ledger entry still carries the period key (`period:<date>`).
+ * Once per period: if the row says it was refilled since the period started
+ * (`lastResetAt`, by this sweep or by a paid invoice), only the date moves.
+ * The check is on the row in hand, where a ledger lookup per account would be
+ * a query each; the entry still carries the period key (`period:<date>`).
  */
-export async function refillOne(ctx: WriteCtx, account: Doc<"credits">, now: number) {
-  const anchor = account.refillAnchorAt;
-  const periodStart = currentAnniversary(anchor, now);
-  const nextRefillAt = nextAnniversary(anchor, now);
+export async function refillIfDue(ctx: WriteCtx, account: Account, now: number) {
+  const periodStart = currentAnniversary(account.refillAnchorAt, now);
+  const nextRefillAt = nextAnniversary(account.refillAnchorAt, now);
   if (account.lastResetAt >= periodStart) {
-    await ctx.db.patch("credits", account._id, { nextRefillAt });
+    await updateAccount(ctx, account, { nextRefillAt });
     return false;
   }
-  await applyRefill(ctx, account, {
+  await writeRefill(ctx, account, {
     allowance: account.monthlyAllowance,
     key: `period:${periodKey(periodStart)}`,
     reason: "Monthly refill",
@@ -85,4 +125,79 @@ export async function refillOne(ctx: WriteCtx, account: Doc<"credits">, now: num
     now,
   });
   return true;
+}
+
+// --- paid invoices ---
+
+/** Invoices whose payment starts a paid period: the ones that refill credits. */
+const REFILLING_INVOICE_REASONS = ["subscription_create", "subscription_cycle"];
+
+/** True for an invoice `billing_reason` whose payment refills credits. */
+export function isRefillingInvoice(billingReason: string | null): boolean {
+  return REFILLING_INVOICE_REASONS.includes(billingReason ?? "");
+}
+
+/**
+ * How long after a monthly plan's paid period ends the refill sweep may step
+ * in. Renewal invoices are finalized about an hour after the period ends and
+ * paid after that; until then the account waits for `invoice.paid` (which
+ * refills and moves this date on), so the sweep never refills a paid month too.
+ */
+export const RENEWAL_GRACE_MS = 3 * MS.DAY;
+
+export type PaidPeriod = { start: number; end: number };
+
+/**
+ * When the sweep next refills after an invoice paid for `period`, and the
+ * anchor its later monthly refills fall on. Monthly plans: just after the paid
+ * period (the next invoice refills before then). Yearly plans: one month on,
+ * anchored at the period start, so the sweep refills the other eleven months.
+ */
+export function scheduleAfterInvoice(interval: Doc<"subscriptions">["interval"], period: PaidPeriod) {
+  const nextRefillAt = interval === "year" ? addMonths(period.start, 1) : period.end + RENEWAL_GRACE_MS;
+  return { nextRefillAt, refillAnchorAt: period.start };
+}
+
+export type InvoiceRefill = {
+  invoiceId: string;
+  /** `subscription_create` or `subscription_cycle`. */
+  billingReason: string;
+  allowance: number;
+  interval: Doc<"subscriptions">["interval"];
+  period: PaidPeriod;
+  now: number;
+};
+
+/**
+ * Refills the account for a paid subscription invoice, once per invoice id.
+ * A renewal for a period the sweep already refilled at this allowance (the
+ * invoice came late, e.g. after retries) only moves the schedule: refilling
+ * again would grant the same month twice.
+ */
+export async function refillForInvoice(
+  ctx: WriteCtx,
+  account: Account,
+  invoice: InvoiceRefill,
+): Promise<"refilled" | "already_refilled" | "period_already_refilled"> {
+  const key = `invoice:${invoice.invoiceId}`;
+  if ((await entryWithKey(ctx, account.userId, key)) !== null) return "already_refilled";
+  const schedule = scheduleAfterInvoice(invoice.interval, invoice.period);
+  const coveredBySweep =
+    invoice.billingReason === "subscription_cycle" &&
+    account.lastResetAt >= invoice.period.start &&
+    account.monthlyAllowance === invoice.allowance;
+  if (coveredBySweep) {
+    if (account.nextRefillAt !== schedule.nextRefillAt || account.refillAnchorAt !== schedule.refillAnchorAt) {
+      await updateAccount(ctx, account, schedule);
+    }
+    return "period_already_refilled";
+  }
+  await writeRefill(ctx, account, {
+    allowance: invoice.allowance,
+    key,
+    reason: `Paid invoice ${invoice.invoiceId}`,
+    ...schedule,
+    now: invoice.now,
+  });
+  return "refilled";
 }

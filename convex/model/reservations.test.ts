@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../_generated/api";
 import { serviceDb } from "../lib/db";
 import { creditState, expectCode, newBackend, scheduledStates, seedUser, snapshot } from "../test.setup";
-import { getAccount, refill } from "./credits";
+import { getAccount } from "./ledger";
+import { refillOnce } from "./refills";
 
 const START = Date.parse("2026-01-31T09:00:00Z");
 beforeEach(() => {
@@ -206,7 +207,7 @@ describe("reservations across a refill", () => {
       const db = serviceDb(ctx.db);
       const account = (await getAccount({ db }, userId))!;
       const now = Date.now();
-      await refill({ db }, account, { allowance: 1000, key: "invoice:in_1", reason: "Pro", nextRefillAt: now + 1, now });
+      await refillOnce({ db }, account, { allowance: 1000, key: "invoice:in_1", reason: "Pro", nextRefillAt: now + 1, now });
     });
     expect((await as.mutation(api.credits.releaseReservation, { reservationId })).balance).toBe(1000);
     expect(await creditState(t, userId)).toMatchObject({ balance: 1000, ledgerSum: 1000 });

@@ -1,32 +1,24 @@
-import { internal } from "../_generated/api";
+// The owner of the `creditReservations` table. A reservation holds credits for
+// long-running work (an AI call made from an action): reserve takes them from
+// the balance at once, so two concurrent jobs cannot both spend them; commit
+// charges all or part and returns the rest; release returns all; the expiry
+// that reserveCredits schedules releases whatever is still held. How held
+// credits meet a refill: README, "Reservations and refills", and `settle`.
 import type { Doc, Id } from "../_generated/dataModel";
+import type { WriteCtx } from "../lib/db";
 import { fail } from "../lib/errors";
-import type { WriteCtx } from "../lib/functions";
 import { integerInRange } from "../lib/validate";
-import type { ReservationStatus } from "../schema";
-import { changeBalance, creditAmount, requireAccount } from "./credits";
-
-/**
- * Reservations hold credits for long-running work (an AI call made from an
- * action): reserve takes them from the balance at once, so two concurrent jobs
- * cannot both spend the same credits; commit charges all or part and gives the
- * rest back; release gives all back; a scheduled function releases whatever is
- * still held when the time-to-live runs out.
- *
- * Refills and held credits. A refill SETS the balance to the allowance, and
- * held credits are not in the balance. So held credits belong to the period
- * they were reserved in: committed, they were spent in that period; released
- * after a refill, they lapse with it (as the old period's unused credits did)
- * instead of landing on top of the fresh allowance. Otherwise a refill plus a
- * release would count them twice. A reservation knows its period by the
- * account's `refillCount` when it was made; a lapse is recorded in the ledger
- * as a 0-credit `release` entry so the history explains it.
- */
+import type { ReservationStatus } from "../lib/validators";
+import { creditAmount } from "./credits";
+import { changeBalance, requireAccount } from "./ledger";
 
 export const DEFAULT_TTL_SECONDS = 10 * 60;
 export const MAX_TTL_SECONDS = 24 * 60 * 60;
 
-/** Takes `amount` from the balance and holds it until commit, release or `ttlSeconds` pass. */
+/**
+ * Takes `amount` from the balance and holds it until commit, release or
+ * `ttlSeconds` pass. The caller schedules the expiry at `expiresAt`.
+ */
 export async function reserve(
   ctx: WriteCtx,
   userId: Id<"users">,
@@ -38,11 +30,12 @@ export async function reserve(
   if (account.balance < amount) {
     fail("INSUFFICIENT_CREDITS", "Not enough credits", { balance: account.balance, required: amount });
   }
+  const expiresAt = Date.now() + ttl * 1000;
   const reservationId = await ctx.db.insert("creditReservations", {
     userId,
     amount,
     status: "held",
-    expiresAt: Date.now() + ttl * 1000,
+    expiresAt,
     period: account.refillCount ?? 0,
   });
   const after = await changeBalance(ctx, account, {
@@ -50,8 +43,7 @@ export async function reserve(
     kind: "reserve",
     reason: `Reservation ${reservationId}`,
   });
-  await ctx.scheduler.runAfter(ttl * 1000, internal.credits.expireReservation, { reservationId });
-  return { reservationId, balance: after.balance };
+  return { reservationId, balance: after.balance, expiresAt };
 }
 
 /** Charges `amount` (default: all) of a held reservation and returns the rest. Owner only. */
@@ -99,7 +91,13 @@ async function heldReservation(ctx: WriteCtx, userId: Id<"users">, rawId: string
   return reservation;
 }
 
-/** Ends a reservation: charges `charged`, returns the rest to the balance unless a refill has reset it since. */
+/**
+ * Ends a reservation: charges `charged` and returns the rest, unless a refill
+ * started a new period since it was made. Held credits belong to the period
+ * they were reserved in: a refill set the balance to the allowance without
+ * them, so returning them now would count them twice. They lapse with their
+ * period instead, as a 0-credit `release` entry whose reason says so.
+ */
 async function settle(
   ctx: WriteCtx,
   reservation: Doc<"creditReservations">,

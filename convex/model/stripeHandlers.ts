@@ -2,13 +2,16 @@
 // (model/stripeInbox.ts) inside the one mutation that also records the event,
 // so an event's effects and its inbox row commit together or not at all.
 import { omit } from "convex-helpers";
-import type { Doc, Id } from "../_generated/dataModel";
-import type { AppDbReader, AppDbWriter, WriteValue } from "../lib/db";
-import type { StripeEventStatus } from "../schema";
+import type { Id } from "../_generated/dataModel";
+import type { ReadCtx, WriteCtx, WriteValue } from "../lib/db";
+import type { StripeEventStatus } from "../lib/validators";
 import { PLANS } from "../../src/plans";
-import { getAccount } from "./credits";
 import { linkCustomer, linkForCustomer } from "./customers";
-import { allowanceOfAll, ENDED, followAllowance, refillForInvoice } from "./entitlements";
+import { allowanceOfAll, changeAllowance } from "./entitlements";
+import { getAccount } from "./ledger";
+import { isRefillingInvoice, refillForInvoice } from "./refills";
+import * as Subscriptions from "./subscriptions";
+import { userExists } from "./users";
 import {
   idOf,
   invoiceFacts,
@@ -18,7 +21,7 @@ import {
   type SubscriptionFacts,
 } from "./stripeObjects";
 
-type Db = { db: AppDbWriter };
+type Subscription = Subscriptions.Subscription;
 
 export type Handled = {
   kind: "handled";
@@ -37,20 +40,13 @@ const handled = (
   who: { userId?: Id<"users"> | null; stripeCustomerId?: string | null } = {},
 ): Handled => ({ kind: "handled", status, note, userId: who.userId ?? null, stripeCustomerId: who.stripeCustomerId ?? null });
 
-/** Invoices whose payment starts a paid period: the ones that refill credits. */
-const REFILLING_REASONS = ["subscription_create", "subscription_cycle"];
-/** Statuses a paid invoice brings back to active (Stripe does the same). */
-const RECOVERED_BY_PAYMENT: readonly Doc<"subscriptions">["status"][] = ["past_due", "unpaid", "incomplete"];
-// A user has a handful of subscriptions at most; the cap keeps reads bounded.
-const MAX_SUBSCRIPTIONS_PER_USER = 50;
-
 /**
  * Applies one verified event. `fetched` is the event's subscription as just
  * read from Stripe's API, when an earlier call answered `needs_subscription`.
  * Nothing is written before a `needs_subscription` answer.
  */
 export async function applyEvent(
-  ctx: Db,
+  ctx: WriteCtx,
   event: StripeEvent,
   fetched: Record<string, unknown> | null,
 ): Promise<Outcome> {
@@ -74,47 +70,29 @@ export async function applyEvent(
   }
 }
 
-/** The subscriptions row for a Stripe subscription id, or null. */
-export async function subscriptionById(ctx: { db: AppDbReader }, stripeSubscriptionId: string) {
-  return await ctx.db
-    .query("subscriptions")
-    .withIndex("by_stripeSubscriptionId", (q) => q.eq("stripeSubscriptionId", stripeSubscriptionId))
-    .unique();
-}
-
-async function subscriptionsOf(ctx: { db: AppDbReader }, userId: Id<"users">) {
-  return await ctx.db
-    .query("subscriptions")
-    .withIndex("by_userId", (q) => q.eq("userId", userId))
-    .take(MAX_SUBSCRIPTIONS_PER_USER);
-}
-
 /**
  * Finds the subscription's user and row, reading as little as possible: the
  * `metadata.userId` our checkout sets leads straight to the user's rows (the
  * row is among them); otherwise the stored row, then the customer link. A row
  * already stored keeps its user.
  */
-async function locate(ctx: { db: AppDbReader }, facts: SubscriptionFacts) {
+async function locate(ctx: ReadCtx, facts: SubscriptionFacts) {
   let userId = facts.metadataUserId === null ? null : ctx.db.normalizeId("users", facts.metadataUserId);
-  let subs: Doc<"subscriptions">[] = userId === null ? [] : await subscriptionsOf(ctx, userId);
+  let subs: Subscription[] = userId === null ? [] : await Subscriptions.listForUser(ctx, userId);
   let row = subs.find((s) => s.stripeSubscriptionId === facts.stripeSubscriptionId) ?? null;
   if (row === null) {
-    row = await subscriptionById(ctx, facts.stripeSubscriptionId);
+    row = await Subscriptions.byStripeId(ctx, facts.stripeSubscriptionId);
     if (row !== null && row.userId !== userId) {
       userId = row.userId;
-      subs = await subscriptionsOf(ctx, userId);
+      subs = await Subscriptions.listForUser(ctx, userId);
     }
   }
   if (userId === null) {
     userId = (await linkForCustomer(ctx, facts.stripeCustomerId))?.userId ?? null;
-    if (userId !== null) subs = await subscriptionsOf(ctx, userId);
+    if (userId !== null) subs = await Subscriptions.listForUser(ctx, userId);
   }
   return { userId, row, subs };
 }
-
-const sameFields = (row: Doc<"subscriptions">, fields: WriteValue<"subscriptions">) =>
-  (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]);
 
 /**
  * Upserts a subscription by its Stripe id from a subscription object (any of
@@ -125,12 +103,12 @@ const sameFields = (row: Doc<"subscriptions">, fields: WriteValue<"subscriptions
  * user's allowance then follows their best entitled subscription.
  */
 export async function syncSubscription(
-  ctx: Db,
+  ctx: WriteCtx,
   facts: SubscriptionFacts,
   at: number,
   eventId: string,
   followPlan: boolean,
-): Promise<{ outcome: Handled; row: Doc<"subscriptions"> | null }> {
+): Promise<{ outcome: Handled; row: Subscription | null }> {
   const customer = facts.stripeCustomerId;
   const { userId, row, subs } = await locate(ctx, facts);
   if (userId === null) {
@@ -151,19 +129,10 @@ export async function syncSubscription(
     planId: planId ?? "free",
     lastEventAt: at,
   };
-  let saved: Doc<"subscriptions">;
-  if (row === null) {
-    const id = await ctx.db.insert("subscriptions", fields);
-    // The row as stored, without reading it back (Convex fixes Date.now() for
-    // the whole mutation, so this is the time the wrapper stamped).
-    saved = { ...fields, _id: id, _creationTime: Date.now(), updatedAt: Date.now() };
-  } else {
-    if (!sameFields(row, fields)) await ctx.db.patch("subscriptions", row._id, fields);
-    saved = { ...row, ...fields };
-  }
+  const saved = await Subscriptions.save(ctx, row, fields);
   if (followPlan) {
     const others = subs.filter((s) => s._id !== saved._id);
-    await followAllowance(ctx, account, allowanceOfAll([...others, saved]), `plan:${eventId}`);
+    await changeAllowance(ctx, account, allowanceOfAll([...others, saved]), `plan:${eventId}`);
   }
   if (planId === null) {
     const note = `Price ${facts.priceId} (lookup key ${facts.priceLookupKey ?? "none"}) is not in the plan catalogue: free entitlements`;
@@ -173,12 +142,12 @@ export async function syncSubscription(
 }
 
 /** Links the checkout's customer to the user named by `client_reference_id`. */
-async function onCheckoutCompleted(ctx: Db, session: Record<string, unknown>): Promise<Handled> {
+async function onCheckoutCompleted(ctx: WriteCtx, session: Record<string, unknown>): Promise<Handled> {
   const customer = idOf(session.customer);
   if (customer === null) return handled("ignored", "Checkout session without a customer");
   const ref = typeof session.client_reference_id === "string" ? session.client_reference_id : null;
   const userId = ref === null ? null : ctx.db.normalizeId("users", ref);
-  if (userId === null || (await ctx.db.get("users", userId)) === null) {
+  if (userId === null || !(await userExists(ctx, userId))) {
     return handled("unmatched", `client_reference_id ${ref ?? "(none)"} names no user`, { stripeCustomerId: customer });
   }
   const who = { userId, stripeCustomerId: customer };
@@ -194,7 +163,7 @@ async function onCheckoutCompleted(ctx: Db, session: Record<string, unknown>): P
  * by the caller and stored first, never dropped.
  */
 async function onInvoicePaid(
-  ctx: Db,
+  ctx: WriteCtx,
   invoice: InvoiceFacts,
   at: number,
   eventId: string,
@@ -202,10 +171,10 @@ async function onInvoicePaid(
 ): Promise<Outcome> {
   const customer = invoice.stripeCustomerId;
   if (invoice.stripeSubscriptionId === null) return handled("ignored", "Not a subscription invoice", { stripeCustomerId: customer });
-  if (!REFILLING_REASONS.includes(invoice.billingReason ?? "")) {
+  if (!isRefillingInvoice(invoice.billingReason)) {
     return handled("ignored", `billing_reason ${invoice.billingReason} grants no credits`, { stripeCustomerId: customer });
   }
-  let row = await subscriptionById(ctx, invoice.stripeSubscriptionId);
+  let row = await Subscriptions.byStripeId(ctx, invoice.stripeSubscriptionId);
   if (row === null) {
     if (fetched === null) return { kind: "needs_subscription", stripeSubscriptionId: invoice.stripeSubscriptionId };
     const facts = subscriptionFacts(fetched);
@@ -216,7 +185,7 @@ async function onInvoicePaid(
     row = synced.row;
   }
   const who = { userId: row.userId, stripeCustomerId: row.stripeCustomerId };
-  if (ENDED.includes(row.status)) return handled("ignored", `Subscription is ${row.status}: no credits`, who);
+  if (Subscriptions.hasEnded(row.status)) return handled("ignored", `Subscription is ${row.status}: no credits`, who);
   if (row.planId === "free") {
     return handled("needs_attention", `Invoice for price ${row.priceId}, not in the plan catalogue: no credits granted`, who);
   }
@@ -230,8 +199,8 @@ async function onInvoicePaid(
     period: invoice.period ?? { start: row.currentPeriodStart, end: row.currentPeriodEnd },
     now: Date.now(),
   });
-  if (RECOVERED_BY_PAYMENT.includes(row.status) && at >= row.lastEventAt) {
-    await ctx.db.patch("subscriptions", row._id, { status: "active", lastEventAt: at });
+  if (Subscriptions.isRecoveredByPayment(row.status) && at >= row.lastEventAt) {
+    await Subscriptions.setStatus(ctx, row, "active", at);
   }
   const notes = {
     refilled: null,
@@ -242,19 +211,17 @@ async function onInvoicePaid(
 }
 
 /** A failed renewal: the subscription is past due; nothing is granted. */
-async function onPaymentFailed(ctx: Db, invoice: InvoiceFacts, at: number): Promise<Handled> {
+async function onPaymentFailed(ctx: WriteCtx, invoice: InvoiceFacts, at: number): Promise<Handled> {
   const customer = invoice.stripeCustomerId;
   if (invoice.stripeSubscriptionId === null) return handled("ignored", "Not a subscription invoice", { stripeCustomerId: customer });
-  const row = await subscriptionById(ctx, invoice.stripeSubscriptionId);
+  const row = await Subscriptions.byStripeId(ctx, invoice.stripeSubscriptionId);
   if (row === null) {
     return handled("unmatched", `Unknown subscription ${invoice.stripeSubscriptionId}`, { stripeCustomerId: customer });
   }
   const who = { userId: row.userId, stripeCustomerId: row.stripeCustomerId };
   if (at < row.lastEventAt) return handled("ignored", "Older than the change already applied", who);
-  if (row.status !== "active" && row.status !== "trialing") {
-    return handled("processed", `Status stays ${row.status}`, who);
-  }
-  await ctx.db.patch("subscriptions", row._id, { status: "past_due", lastEventAt: at });
+  if (!Subscriptions.isInGoodStanding(row.status)) return handled("processed", `Status stays ${row.status}`, who);
+  await Subscriptions.setStatus(ctx, row, "past_due", at);
   return handled("processed", null, who);
 }
 
@@ -264,7 +231,7 @@ async function onPaymentFailed(ctx: Db, invoice: InvoiceFacts, at: number): Prom
  * already, so the event is kept as needs_attention, with the user, for a
  * person to decide on an adjustment.
  */
-async function onChargeRefunded(ctx: Db, charge: Record<string, unknown>): Promise<Handled> {
+async function onChargeRefunded(ctx: WriteCtx, charge: Record<string, unknown>): Promise<Handled> {
   const customer = idOf(charge.customer);
   if (customer === null) return handled("ignored", "Refunded charge without a customer");
   const link = await linkForCustomer(ctx, customer);

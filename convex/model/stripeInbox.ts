@@ -4,12 +4,10 @@
 // the same moment: Convex serializes the two mutations and the second sees
 // the first's row).
 import { omit } from "convex-helpers";
-import type { AppDbReader, AppDbWriter } from "../lib/db";
-import type { StripeEventStatus } from "../schema";
-import { applyEvent, type Outcome } from "./stripeHandlers";
+import type { ReadCtx, WriteCtx } from "../lib/db";
+import type { IngestResult, StripeEventStatus } from "../lib/validators";
+import { applyEvent } from "./stripeHandlers";
 import type { StripeEvent } from "./stripeObjects";
-
-type Db = { db: AppDbWriter };
 
 // Convex documents hold at most 1 MiB. Stripe events are a few KB; one too
 // large to keep is still applied, just not replayable.
@@ -17,7 +15,7 @@ const MAX_PAYLOAD_CHARS = 500_000;
 const keptPayload = (body: string) => (body.length <= MAX_PAYLOAD_CHARS ? body : "");
 
 /** The inbox row for a Stripe event id, or null. */
-export async function findEvent(ctx: { db: AppDbReader }, eventId: string) {
+export async function findEvent(ctx: ReadCtx, eventId: string) {
   return await ctx.db
     .query("stripeEvents")
     .withIndex("by_eventId", (q) => q.eq("eventId", eventId))
@@ -39,11 +37,6 @@ export function parseEvent(body: string): StripeEvent {
   return event as StripeEvent;
 }
 
-export type IngestResult =
-  | { kind: "duplicate"; status: StripeEventStatus }
-  | { kind: "recorded"; status: StripeEventStatus; note: string | null }
-  | Extract<Outcome, { kind: "needs_subscription" }>;
-
 /**
  * Records and applies one event. A delivery of an event already recorded (and
  * not failed) changes nothing, unless `replay` asks to apply it again: the
@@ -52,7 +45,7 @@ export type IngestResult =
  * error, rolling everything back; the caller records the failure.
  */
 export async function ingest(
-  ctx: Db,
+  ctx: WriteCtx,
   args: { body: string; subscription?: string; replay?: boolean; now: number },
 ): Promise<IngestResult> {
   const event = parseEvent(args.body);
@@ -92,7 +85,7 @@ export async function ingest(
  * and error, and the payload so the event can be replayed. An event that was
  * already applied keeps its status (only a replay can fail after success).
  */
-export async function recordFailure(ctx: Db, args: { body: string; error: string; now: number }) {
+export async function recordFailure(ctx: WriteCtx, args: { body: string; error: string; now: number }) {
   const event = parseEvent(args.body);
   const existing = await findEvent(ctx, event.id);
   const lastError = args.error.slice(0, 1000);
@@ -117,7 +110,7 @@ export async function recordFailure(ctx: Db, args: { body: string; error: string
 }
 
 /** The newest events with `status`, at most `limit` (an index range: bounded). */
-export async function listEvents(ctx: { db: AppDbReader }, status: StripeEventStatus, limit: number) {
+export async function listEvents(ctx: ReadCtx, status: StripeEventStatus, limit: number) {
   const rows = await ctx.db
     .query("stripeEvents")
     .withIndex("by_status", (q) => q.eq("status", status))

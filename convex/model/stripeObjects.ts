@@ -9,7 +9,7 @@ import {
   SUBSCRIPTION_STATUSES,
   type PriceInterval,
   type SubscriptionStatus,
-} from "../schema";
+} from "../../src/subscriptions";
 
 /** The parts of a Stripe event the inbox reads. */
 export type StripeEvent = {
@@ -32,7 +32,6 @@ export function idOf(value: unknown): string | null {
 export function msFromSeconds(seconds: unknown): number | null {
   return typeof seconds === "number" && Number.isFinite(seconds) ? seconds * 1000 : null;
 }
-
 
 /** A Stripe subscription reduced to what the subscriptions table stores. */
 export type SubscriptionFacts = {

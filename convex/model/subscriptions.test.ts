@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { serviceDb } from "../lib/db";
-import type { SubscriptionStatus } from "../schema";
+import type { SubscriptionStatus } from "../../src/subscriptions";
 import { type Backend, newBackend, seedUser } from "../test.setup";
 
 async function addSubscription(t: Backend, userId: Id<"users">, id: string, status: SubscriptionStatus) {

@@ -1,26 +1,67 @@
+// The owner of the `subscriptions` table: every read and write of it, and the
+// named status rules (shared with clients from src/subscriptions.ts).
 import type { Doc, Id } from "../_generated/dataModel";
-import type { AppDbReader } from "../lib/db";
-import type { SubscriptionStatus } from "../schema";
+import type { ReadCtx, WriteCtx, WriteValue } from "../lib/db";
+import { isInGoodStanding } from "../../src/subscriptions";
 
-/** Statuses in which a subscription grants its plan's access. */
-const GRANTING: readonly SubscriptionStatus[] = ["active", "trialing"];
+export {
+  entitledCredits,
+  entitledPlanId,
+  hasEnded,
+  isEntitled,
+  isInGoodStanding,
+  isRecoveredByPayment,
+} from "../../src/subscriptions";
+
+export type Subscription = Doc<"subscriptions">;
 
 // A user has a handful of subscriptions at most (one live, a few ended); the
 // cap keeps the read bounded even so.
 const MAX_PER_USER = 50;
 
-/**
- * The subscription that decides the user's access: an active or trialing one
- * (the newest if several), else the most recent one, else null.
- */
-export async function currentSubscription(
-  ctx: { db: AppDbReader },
-  userId: Id<"users">,
-): Promise<Doc<"subscriptions"> | null> {
-  const newestFirst = await ctx.db
+/** The row for a Stripe subscription id, or null. */
+export async function byStripeId(ctx: ReadCtx, stripeSubscriptionId: string) {
+  return await ctx.db
+    .query("subscriptions")
+    .withIndex("by_stripeSubscriptionId", (q) => q.eq("stripeSubscriptionId", stripeSubscriptionId))
+    .unique();
+}
+
+/** The user's subscriptions, newest first (at most 50). */
+export async function listForUser(ctx: ReadCtx, userId: Id<"users">) {
+  return await ctx.db
     .query("subscriptions")
     .withIndex("by_userId", (q) => q.eq("userId", userId))
     .order("desc")
     .take(MAX_PER_USER);
-  return newestFirst.find((s) => GRANTING.includes(s.status)) ?? newestFirst[0] ?? null;
+}
+
+/** The subscription to show as the user's: one in good standing (the newest), else the most recent, else null. */
+export function pickCurrent(newestFirst: readonly Subscription[]): Subscription | null {
+  return newestFirst.find((s) => isInGoodStanding(s.status)) ?? newestFirst[0] ?? null;
+}
+
+/** The user's current subscription (see `pickCurrent`). */
+export async function currentSubscription(ctx: ReadCtx, userId: Id<"users">) {
+  return pickCurrent(await listForUser(ctx, userId));
+}
+
+/**
+ * Stores `fields` as the subscription: inserts when `row` is null, patches
+ * only when something changed. Returns the row as stored, without reading it
+ * back (Convex fixes `Date.now()` for the whole mutation, so the time the
+ * wrapper stamped is `Date.now()` here too).
+ */
+export async function save(ctx: WriteCtx, row: Subscription | null, fields: WriteValue<"subscriptions">) {
+  if (row === null) {
+    const id = await ctx.db.insert("subscriptions", fields);
+    return { ...fields, _id: id, _creationTime: Date.now(), updatedAt: Date.now() } as Subscription;
+  }
+  const changed = (Object.keys(fields) as (keyof typeof fields)[]).some((k) => row[k] !== fields[k]);
+  return changed ? await ctx.db.update("subscriptions", row, fields) : row;
+}
+
+/** Sets the status as of a Stripe event at `at` (ms). */
+export async function setStatus(ctx: WriteCtx, row: Subscription, status: Subscription["status"], at: number) {
+  return await ctx.db.update("subscriptions", row, { status, lastEventAt: at });
 }

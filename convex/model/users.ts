@@ -1,6 +1,8 @@
+// Sign-up: the input rules for new accounts and the work done for each.
 import type { Id } from "../_generated/dataModel";
-import type { AppDbWriter } from "../lib/db";
-import { openAccount } from "./credits";
+import type { ReadCtx, WriteCtx } from "../lib/db";
+import { openAccount } from "./ledger";
+import { createProfile, type NewProfile } from "./profiles";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const COMMON_PASSWORDS = new Set(["password", "password1", "12345678", "123456789", "qwertyuiop", "iloveyou1"]);
@@ -38,23 +40,17 @@ export function profileFromProvider(profile: Record<string, unknown>) {
   };
 }
 
-export type NewProfile = {
-  userId: Id<"users">;
-  email: string;
-  fullName?: string;
-  avatarUrl?: string;
-};
-
 /**
- * Creates the user's profile and credits account. Idempotent: a second call for
- * the same user creates nothing and returns the existing profile.
+ * Sign-up work for a new user: the profile and the credits account at the free
+ * plan's allowance. Idempotent: a second call creates nothing.
  */
-export async function createProfile(ctx: { db: AppDbWriter }, args: NewProfile) {
-  const existing = await ctx.db
-    .query("profiles")
-    .withIndex("by_userId", (q) => q.eq("userId", args.userId))
-    .unique();
-  const profileId = existing?._id ?? (await ctx.db.insert("profiles", args));
-  await openAccount(ctx, args.userId);
-  return { created: existing === null, profileId };
+export async function onSignUp(ctx: WriteCtx, profile: NewProfile) {
+  const result = await createProfile(ctx, profile);
+  await openAccount(ctx, profile.userId);
+  return result;
+}
+
+/** True when `userId` names an existing user (the users table is Convex Auth's; this only reads it). */
+export async function userExists(ctx: ReadCtx, userId: Id<"users">) {
+  return (await ctx.db.get("users", userId)) !== null;
 }

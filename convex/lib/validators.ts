@@ -1,0 +1,213 @@
+// Every validator the package shares, declared once: the table fields that
+// schema.ts defines tables with, and the `args`/`returns` of registered
+// functions, so the API and the stored shape cannot drift apart. Import as
+// `* as V`; names are plain nouns (`V.planId`, `V.creditSummary`), field maps
+// end in `Fields`, document validators in `Doc`. TypeScript types come from
+// `Infer<typeof V.x>`, never declared a second time.
+import { omit } from "convex-helpers";
+import { v, type Infer, type Validator } from "convex/values";
+import { BILLING_INTERVALS, PLAN_IDS } from "../../src/plans";
+import { PRICE_INTERVALS, SUBSCRIPTION_STATUSES } from "../../src/subscriptions";
+
+const literals = <T extends string>(values: readonly T[]) => v.union(...values.map((value) => v.literal(value)));
+
+// --- closed sets ---
+
+export const planId = literals(PLAN_IDS);
+export const billingInterval = literals(BILLING_INTERVALS);
+export const subscriptionStatus = literals(SUBSCRIPTION_STATUSES);
+export const priceInterval = literals(PRICE_INTERVALS);
+
+/** Every kind of change to a credit balance; one ledger entry each. */
+export const ledgerKind = literals(["signup", "refill", "consume", "reserve", "release", "upgrade", "adjust", "refund"]);
+export type LedgerKind = Infer<typeof ledgerKind>;
+
+/** A reservation's life: held until committed, released by its owner, or expired by its timer. */
+export const reservationStatus = literals(["held", "committed", "released", "expired"]);
+export type ReservationStatus = Infer<typeof reservationStatus>;
+
+/** What happened to a Stripe event in the webhook inbox. */
+export const stripeEventStatus = literals([
+  "processed", // applied
+  "ignored", // nothing to do: unhandled type, older than the stored state, not a renewal...
+  "unmatched", // no user for its customer or subscription: kept for reconciliation
+  "needs_attention", // applied as far as safe (unknown price, refund): a person should look
+  "failed", // processing threw; rolled back; Stripe delivers it again
+]);
+export type StripeEventStatus = Infer<typeof stripeEventStatus>;
+
+// --- table fields ---
+
+export const profileFields = {
+  userId: v.id("users"),
+  email: v.string(),
+  fullName: v.optional(v.string()),
+  avatarUrl: v.optional(v.string()),
+  updatedAt: v.number(),
+};
+
+export const subscriptionFields = {
+  userId: v.id("users"),
+  stripeCustomerId: v.string(),
+  stripeSubscriptionId: v.string(),
+  /** From the price's lookup key; "free" when the price is not in the catalogue. */
+  planId,
+  priceId: v.string(),
+  priceLookupKey: v.union(v.string(), v.null()),
+  interval: priceInterval,
+  status: subscriptionStatus,
+  currentPeriodStart: v.number(),
+  currentPeriodEnd: v.number(),
+  cancelAtPeriodEnd: v.boolean(),
+  cancelAt: v.union(v.number(), v.null()),
+  trialEnd: v.union(v.number(), v.null()),
+  /** `created` (ms) of the last Stripe event applied to this row: older events change nothing. */
+  lastEventAt: v.number(),
+  updatedAt: v.number(),
+};
+
+/** Which Stripe customer belongs to which user (checkout creates it; webhooks find users by it). */
+export const stripeCustomerFields = {
+  userId: v.id("users"),
+  stripeCustomerId: v.string(),
+  updatedAt: v.number(),
+};
+
+/** The webhook inbox: one row per Stripe event id, so an event takes effect once. */
+export const stripeEventFields = {
+  eventId: v.string(),
+  type: v.string(),
+  status: stripeEventStatus,
+  /** Processing attempts, failed ones included (a failure is recorded after its rollback). */
+  attempts: v.number(),
+  lastError: v.union(v.string(), v.null()),
+  /** First delivery. */
+  receivedAt: v.number(),
+  processedAt: v.union(v.number(), v.null()),
+  /** The event's own `created`, in ms. */
+  eventCreatedAt: v.number(),
+  stripeCustomerId: v.union(v.string(), v.null()),
+  userId: v.union(v.id("users"), v.null()),
+  /** Why it was ignored, unmatched or needs attention. */
+  note: v.union(v.string(), v.null()),
+  /** The verified body as received, so the event can be replayed. */
+  payload: v.string(),
+  updatedAt: v.number(),
+};
+
+export const creditFields = {
+  userId: v.id("users"),
+  /** Integer, never negative; always the sum of the user's ledger deltas. */
+  balance: v.number(),
+  monthlyAllowance: v.number(),
+  lastResetAt: v.number(),
+  /** Monthly refills fall on this date's day of month (clamped to short months). */
+  refillAnchorAt: v.number(),
+  /** When the refill sweep next refills this account; indexed so the sweep reads only due rows. */
+  nextRefillAt: v.number(),
+  /** How many refills this account has had: the number of its current period. Absent on old rows: 0. */
+  refillCount: v.optional(v.number()),
+  updatedAt: v.number(),
+};
+
+export const creditReservationFields = {
+  userId: v.id("users"),
+  /** Credits taken from the balance when the reservation was made. */
+  amount: v.number(),
+  status: reservationStatus,
+  /** When the scheduled expiry releases it if still held. */
+  expiresAt: v.number(),
+  /** The account's `refillCount` when it was made: the period its credits came from. */
+  period: v.number(),
+  /** Credits finally charged (set on commit). */
+  charged: v.optional(v.number()),
+  updatedAt: v.number(),
+};
+
+export const ledgerEntryFields = {
+  userId: v.id("users"),
+  delta: v.number(),
+  balanceAfter: v.number(),
+  kind: ledgerKind,
+  reason: v.optional(v.string()),
+  /** Makes the change happen once: an invoice id, a client key, a refill period. */
+  idempotencyKey: v.optional(v.string()),
+  updatedAt: v.number(),
+};
+
+export const noteFields = {
+  userId: v.id("users"),
+  title: v.string(),
+  body: v.string(),
+  updatedAt: v.number(),
+};
+
+// --- documents, as functions return them ---
+
+/** A table's fields plus Convex's system fields. */
+const docOf = <T extends string, F extends Record<string, Validator<any, any, any>>>(table: T, fields: F) =>
+  v.object({ _id: v.id(table), _creationTime: v.number(), ...fields });
+
+export const profileDoc = docOf("profiles", profileFields);
+export const subscriptionDoc = docOf("subscriptions", subscriptionFields);
+export const ledgerEntryDoc = docOf("creditLedger", ledgerEntryFields);
+export const noteDoc = docOf("notes", noteFields);
+/** An inbox row without its payload (for listings). */
+export const stripeEventSummary = docOf("stripeEvents", omit(stripeEventFields, ["payload"]));
+
+// --- function results ---
+
+/** What a client sees of its credits account. */
+export const creditSummary = v.object({
+  balance: v.number(),
+  monthlyAllowance: v.number(),
+  lastRefillAt: v.number(),
+  nextRefillAt: v.number(),
+});
+export type CreditSummary = Infer<typeof creditSummary>;
+
+/** The balance after a change. */
+export const creditBalance = v.object({ balance: v.number() });
+
+export const reservation = v.object({ reservationId: v.id("creditReservations"), balance: v.number() });
+
+/** How a reservation ended: what was charged, what came back to the balance. */
+export const reservationOutcome = v.object({ balance: v.number(), charged: v.number(), returned: v.number() });
+
+/** One sweep transaction: accounts refilled, and whether a full batch left more for the next. */
+export const sweepResult = v.object({ refilled: v.number(), more: v.boolean() });
+
+/** A page to send the user to (Stripe Checkout, the customer portal). */
+export const redirect = v.object({ url: v.string() });
+
+/** What the billing actions need to know about a user. */
+export const billingState = v.object({
+  stripeCustomerId: v.union(v.string(), v.null()),
+  email: v.union(v.string(), v.null()),
+  /** Has a paid subscription that still entitles them (a second checkout would double-bill). */
+  subscribed: v.boolean(),
+});
+export type BillingState = Infer<typeof billingState>;
+
+/** Recording a Stripe customer for a user: a customer linked to one user never moves to another. */
+export const linkResult = literals(["linked", "already_linked", "conflict"]);
+export type LinkResult = Infer<typeof linkResult>;
+
+/** What the inbox mutation did with one delivery. */
+export const ingestResult = v.union(
+  v.object({ kind: v.literal("duplicate"), status: stripeEventStatus }),
+  v.object({ kind: v.literal("recorded"), status: stripeEventStatus, note: v.union(v.string(), v.null()) }),
+  /** invoice.paid for a subscription never seen: the action fetches it from Stripe and calls again. */
+  v.object({ kind: v.literal("needs_subscription"), stripeSubscriptionId: v.string() }),
+);
+export type IngestResult = Infer<typeof ingestResult>;
+
+/** What the webhook (or a replay) answers for one event. */
+export const delivery = v.object({
+  ok: v.boolean(),
+  status: stripeEventStatus,
+  /** True when the event was already recorded and nothing was done. */
+  duplicate: v.boolean(),
+  note: v.union(v.string(), v.null()),
+});
+export type Delivery = Infer<typeof delivery>;

@@ -1,0 +1,133 @@
+// The owner of the `credits` and `creditLedger` tables: the only code that
+// reads or writes them, and so the only code that changes a balance. Every
+// balance change is one patch of the account plus one ledger entry, which is
+// what keeps `balance == sum of ledger deltas` true after every change.
+import type { PaginationOptions } from "convex/server";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { ReadCtx, WriteCtx, WriteValue } from "../lib/db";
+import { fail } from "../lib/errors";
+import { integerInRange } from "../lib/validate";
+import type { CreditSummary, LedgerKind } from "../lib/validators";
+import { FREE_PLAN } from "../../src/plans";
+import { addMonths } from "./time";
+
+export type Account = Doc<"credits">;
+
+/** The user's credits account, or null. */
+export async function getAccount(ctx: ReadCtx, userId: Id<"users">) {
+  return await ctx.db
+    .query("credits")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .unique();
+}
+
+/** The user's credits account, or NOT_FOUND. */
+export async function requireAccount(ctx: ReadCtx, userId: Id<"users">) {
+  const account = await getAccount(ctx, userId);
+  if (account === null) fail("NOT_FOUND", "No credits account");
+  return account;
+}
+
+/** The ledger entry recorded under `idempotencyKey` for this user, or null. Reads nothing when there is none. */
+export async function entryWithKey(ctx: ReadCtx, userId: Id<"users">, idempotencyKey: string) {
+  return await ctx.db
+    .query("creditLedger")
+    .withIndex("by_userId_and_idempotencyKey", (q) => q.eq("userId", userId).eq("idempotencyKey", idempotencyKey))
+    .unique();
+}
+
+/**
+ * Opens the user's credits account at the free plan's allowance, with its
+ * `signup` ledger entry; refills fall monthly on the sign-up date.
+ * Idempotent: an existing account is left unchanged.
+ */
+export async function openAccount(ctx: WriteCtx, userId: Id<"users">, now = Date.now()): Promise<void> {
+  if ((await getAccount(ctx, userId)) !== null) return;
+  const allowance = FREE_PLAN.monthlyCredits;
+  await ctx.db.insert("credits", {
+    userId,
+    balance: allowance,
+    monthlyAllowance: allowance,
+    lastResetAt: now,
+    refillAnchorAt: now,
+    nextRefillAt: addMonths(now, 1),
+    refillCount: 0,
+  });
+  await ctx.db.insert("creditLedger", {
+    userId,
+    delta: allowance,
+    balanceAfter: allowance,
+    kind: "signup",
+    reason: "Free plan allowance",
+    idempotencyKey: "signup",
+  });
+}
+
+/** Fields of an account that change without moving the balance (allowance, refill schedule). */
+export type AccountFields = Partial<Omit<WriteValue<"credits">, "userId" | "balance">>;
+
+export type BalanceChange = {
+  delta: number;
+  kind: LedgerKind;
+  reason?: string;
+  idempotencyKey?: string;
+  /** Other fields of the account to change in the same write. */
+  fields?: AccountFields;
+};
+
+/**
+ * Moves `account`'s balance by `delta` and records it: one patch and one ledger
+ * entry. Callers check that the result is not negative (and say why to the
+ * user); this throws if it would be, as a last line against a bug.
+ */
+export async function changeBalance(ctx: WriteCtx, account: Account, change: BalanceChange): Promise<Account> {
+  const balance = account.balance + change.delta;
+  if (!Number.isSafeInteger(balance) || balance < 0) {
+    throw new Error(`credits: balance would become ${balance}`);
+  }
+  await ctx.db.patch("credits", account._id, { ...change.fields, balance });
+  await ctx.db.insert("creditLedger", {
+    userId: account.userId,
+    delta: change.delta,
+    balanceAfter: balance,
+    kind: change.kind,
+    reason: change.reason,
+    idempotencyKey: change.idempotencyKey,
+  });
+  return { ...account, ...change.fields, balance };
+}
+
+/** Changes fields of the account that leave the balance alone (no ledger entry: nothing was granted or spent). */
+export async function updateAccount(ctx: WriteCtx, account: Account, fields: AccountFields): Promise<Account> {
+  await ctx.db.patch("credits", account._id, fields);
+  return { ...account, ...fields };
+}
+
+/** What `getCredits` shows: the balance, the allowance and the refill times. */
+export function creditSummary(account: Account): CreditSummary {
+  return {
+    balance: account.balance,
+    monthlyAllowance: account.monthlyAllowance,
+    lastRefillAt: account.lastResetAt,
+    nextRefillAt: account.nextRefillAt,
+  };
+}
+
+/** The user's ledger, newest first, a page at a time (at most 100 entries). */
+export async function ledgerPage(ctx: ReadCtx, userId: Id<"users">, paginationOpts: PaginationOptions) {
+  integerInRange("paginationOpts.numItems", paginationOpts.numItems, 1, 100);
+  return await ctx.db
+    .query("creditLedger")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .order("desc")
+    .paginate(paginationOpts);
+}
+
+/** The user's latest `limit` ledger entries, newest first (for operators and tests). */
+export async function latestEntries(ctx: ReadCtx, userId: Id<"users">, limit: number) {
+  return await ctx.db
+    .query("creditLedger")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .order("desc")
+    .take(limit);
+}
