@@ -63,6 +63,14 @@ export async function openAccount(ctx: WriteCtx, userId: Id<"users">, now = Date
   });
 }
 
+/** Up to `limit` accounts whose `nextRefillAt` has come (an index range: only due rows are read). */
+export async function dueAccounts(ctx: ReadCtx, now: number, limit: number) {
+  return await ctx.db
+    .query("credits")
+    .withIndex("by_nextRefillAt", (q) => q.lte("nextRefillAt", now))
+    .take(limit);
+}
+
 /** Fields of an account that change without moving the balance (allowance, refill schedule). */
 export type AccountFields = Partial<Omit<WriteValue<"credits">, "userId" | "balance">>;
 

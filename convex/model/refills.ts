@@ -7,7 +7,7 @@ import type { Doc } from "../_generated/dataModel";
 import type { WriteCtx } from "../lib/db";
 import { integerInRange } from "../lib/validate";
 import { rolloverCapFor } from "../../src/plans";
-import { type Account, changeBalance, entryWithKey, updateAccount } from "./ledger";
+import { type Account, changeBalance, dueAccounts, entryWithKey, updateAccount } from "./ledger";
 import { addMonths, currentAnniversary, MS, nextAnniversary, periodKey } from "./time";
 
 export type Refill = {
@@ -91,10 +91,7 @@ export async function refillDue(ctx: SweepCtx, batchSize = SWEEP_BATCH) {
     Math.floor((metrics.documentsWritten.remaining - 1) / WRITES_PER_ACCOUNT),
   );
   const limit = Math.max(1, Math.min(batchSize, fits));
-  const due = await ctx.db
-    .query("credits")
-    .withIndex("by_nextRefillAt", (q) => q.lte("nextRefillAt", now))
-    .take(limit);
+  const due = await dueAccounts(ctx, now, limit);
   let refilled = 0;
   for (const account of due) if (await refillIfDue(ctx, account, now)) refilled++;
   return { refilled, more: due.length === limit };
