@@ -48,7 +48,7 @@ export async function openAccount(ctx: WriteCtx, userId: Id<"users">, now = Date
     userId,
     balance: allowance,
     monthlyAllowance: allowance,
-    lastResetAt: now,
+    lastRefillAt: now,
     refillAnchorAt: now,
     nextRefillAt: addMonths(now, 1),
     refillCount: 0,
@@ -61,6 +61,11 @@ export async function openAccount(ctx: WriteCtx, userId: Id<"users">, now = Date
     reason: "Free plan allowance",
     idempotencyKey: "signup",
   });
+}
+
+/** When the account was last refilled (rows not yet migrated carry it under its old name). */
+export function lastRefillAt(account: Account): number {
+  return account.lastRefillAt ?? account.lastResetAt ?? 0;
 }
 
 /** Up to `limit` accounts whose `nextRefillAt` has come (an index range: only due rows are read). */
@@ -116,7 +121,7 @@ export function creditSummary(account: Account): CreditSummary {
   return {
     balance: account.balance,
     monthlyAllowance: account.monthlyAllowance,
-    lastRefillAt: account.lastResetAt,
+    lastRefillAt: lastRefillAt(account),
     nextRefillAt: account.nextRefillAt,
   };
 }

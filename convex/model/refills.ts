@@ -7,7 +7,7 @@ import type { Doc } from "../_generated/dataModel";
 import type { WriteCtx } from "../lib/db";
 import { integerInRange } from "../lib/validate";
 import { rolloverCapFor } from "../../src/plans";
-import { type Account, changeBalance, dueAccounts, entryWithKey, updateAccount } from "./ledger";
+import { type Account, changeBalance, dueAccounts, entryWithKey, lastRefillAt, updateAccount } from "./ledger";
 import { addMonths, currentAnniversary, MS, nextAnniversary, periodKey } from "./time";
 
 export type Refill = {
@@ -51,7 +51,8 @@ export async function writeRefill(ctx: WriteCtx, account: Account, refill: Refil
     idempotencyKey: refill.key,
     fields: {
       monthlyAllowance: refill.allowance,
-      lastResetAt: refill.now,
+      lastRefillAt: refill.now,
+      lastResetAt: undefined,
       nextRefillAt: refill.nextRefillAt,
       refillCount: (account.refillCount ?? 0) + 1,
       ...(refill.refillAnchorAt === undefined ? {} : { refillAnchorAt: refill.refillAnchorAt }),
@@ -103,14 +104,14 @@ export async function refillDue(ctx: SweepCtx, batchSize = SWEEP_BATCH) {
  * one refill and a next refill in the future.
  *
  * Once per period: if the row says it was refilled since the period started
- * (`lastResetAt`, by this sweep or by a paid invoice), only the date moves.
+ * (`lastRefillAt`, by this sweep or by a paid invoice), only the date moves.
  * The check is on the row in hand, where a ledger lookup per account would be
  * a query each; the entry still carries the period key (`period:<date>`).
  */
 export async function refillIfDue(ctx: WriteCtx, account: Account, now: number) {
   const periodStart = currentAnniversary(account.refillAnchorAt, now);
   const nextRefillAt = nextAnniversary(account.refillAnchorAt, now);
-  if (account.lastResetAt >= periodStart) {
+  if (lastRefillAt(account) >= periodStart) {
     await updateAccount(ctx, account, { nextRefillAt });
     return false;
   }
@@ -181,7 +182,7 @@ export async function refillForInvoice(
   const schedule = scheduleAfterInvoice(invoice.interval, invoice.period);
   const coveredBySweep =
     invoice.billingReason === "subscription_cycle" &&
-    account.lastResetAt >= invoice.period.start &&
+    lastRefillAt(account) >= invoice.period.start &&
     account.monthlyAllowance === invoice.allowance;
   if (coveredBySweep) {
     if (account.nextRefillAt !== schedule.nextRefillAt || account.refillAnchorAt !== schedule.refillAnchorAt) {
