@@ -34,45 +34,12 @@ export const normalizeProfileEmails = migration({
   },
 });
 
-/**
- * Renames `credits.lastResetAt` to `lastRefillAt` (the name clients already
- * see) and fills `refillCount` on rows older than it. Step 2 of README's
- * "Changing a table that already holds data": the schema accepts both names
- * until this has run everywhere, then the old one is dropped.
- */
-export const renameCreditRefillFields = migration({
-  table: "credits",
-  batchSize: 200,
-  migrateOne: async (_ctx, account) => {
-    if (account.lastResetAt === undefined && account.refillCount !== undefined && account.lastRefillAt !== undefined) return;
-    return {
-      lastRefillAt: account.lastRefillAt ?? account.lastResetAt ?? account._creationTime,
-      lastResetAt: undefined,
-      refillCount: account.refillCount ?? 0,
-    };
-  },
-});
-
-/** Renames `creditReservations.period` to `refillCountAtReserve` (it is the account's refill counter, not a date). */
-export const renameReservationRefillCount = migration({
-  table: "creditReservations",
-  batchSize: 200,
-  migrateOne: async (_ctx, reservation) => {
-    if (reservation.period === undefined && reservation.refillCountAtReserve !== undefined) return;
-    return { refillCountAtReserve: reservation.refillCountAtReserve ?? reservation.period ?? 0, period: undefined };
-  },
-});
-
 /** Starts every migration in order; each already done is skipped. */
 export const runAll = internalMutation({
   args: {},
   returns: v.null(),
   handler: async (ctx) => {
-    await startMigrationsSerially(ctx, [
-      internal.migrations.normalizeProfileEmails,
-      internal.migrations.renameCreditRefillFields,
-      internal.migrations.renameReservationRefillCount,
-    ]);
+    await startMigrationsSerially(ctx, [internal.migrations.normalizeProfileEmails]);
     return null;
   },
 });

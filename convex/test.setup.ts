@@ -139,7 +139,7 @@ export async function seedDueUsers(t: Backend, n: number, dueAt: number, chunk =
           ...common,
           balance: 7,
           monthlyAllowance: 100,
-          lastResetAt: dueAt - 1,
+          lastRefillAt: dueAt - 1,
           refillAnchorAt: dueAt - 31 * 24 * 60 * 60 * 1000,
           nextRefillAt: dueAt,
           refillCount: 0,

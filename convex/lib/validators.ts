@@ -100,16 +100,14 @@ export const creditFields = {
   /** Integer, never negative; always the sum of the user's ledger deltas. */
   balance: v.number(),
   monthlyAllowance: v.number(),
-  /** When the balance was last refilled (or the account opened). Optional until `migrations:renameRefillFields` has run. */
-  lastRefillAt: v.optional(v.number()),
-  /** @deprecated Old name of `lastRefillAt`; `migrations:renameRefillFields` moves it. */
-  lastResetAt: v.optional(v.number()),
+  /** When the balance was last refilled (or the account opened). */
+  lastRefillAt: v.number(),
   /** Monthly refills fall on this date's day of month (clamped to short months). */
   refillAnchorAt: v.number(),
   /** When the refill sweep next refills this account; indexed so the sweep reads only due rows. */
   nextRefillAt: v.number(),
-  /** How many refills this account has had: the number of its current period. Absent on old rows: 0. */
-  refillCount: v.optional(v.number()),
+  /** How many refills this account has had: the number of its current period. */
+  refillCount: v.number(),
   updatedAt: v.number(),
 };
 
@@ -120,10 +118,8 @@ export const creditReservationFields = {
   status: reservationStatus,
   /** When the scheduled expiry releases it if still held. */
   expiresAt: v.number(),
-  /** The account's `refillCount` when it was made: the period its credits came from. Optional until the migration has run. */
-  refillCountAtReserve: v.optional(v.number()),
-  /** @deprecated Old name of `refillCountAtReserve`; `migrations:renameRefillFields` moves it. */
-  period: v.optional(v.number()),
+  /** The account's `refillCount` when it was made: the period its credits came from. */
+  refillCountAtReserve: v.number(),
   /** Credits finally charged (set on commit). */
   charged: v.optional(v.number()),
   updatedAt: v.number(),

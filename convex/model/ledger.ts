@@ -63,11 +63,6 @@ export async function openAccount(ctx: WriteCtx, userId: Id<"users">, now = Date
   });
 }
 
-/** When the account was last refilled (rows not yet migrated carry it under its old name). */
-export function lastRefillAt(account: Account): number {
-  return account.lastRefillAt ?? account.lastResetAt ?? 0;
-}
-
 /** Up to `limit` accounts whose `nextRefillAt` has come (an index range: only due rows are read). */
 export async function dueAccounts(ctx: ReadCtx, now: number, limit: number) {
   return await ctx.db
@@ -121,7 +116,7 @@ export function creditSummary(account: Account): CreditSummary {
   return {
     balance: account.balance,
     monthlyAllowance: account.monthlyAllowance,
-    lastRefillAt: lastRefillAt(account),
+    lastRefillAt: account.lastRefillAt,
     nextRefillAt: account.nextRefillAt,
   };
 }

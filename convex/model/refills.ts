@@ -7,7 +7,7 @@ import type { Doc } from "../_generated/dataModel";
 import type { WriteCtx } from "../lib/db";
 import { integerInRange } from "../lib/validate";
 import { rolloverCapFor } from "../../src/plans";
-import { type Account, changeBalance, dueAccounts, entryWithKey, lastRefillAt, updateAccount } from "./ledger";
+import { type Account, changeBalance, dueAccounts, entryWithKey, updateAccount } from "./ledger";
 import { addMonths, currentAnniversary, MS, nextAnniversary, periodKey } from "./time";
 
 export type Refill = {
@@ -52,9 +52,8 @@ export async function writeRefill(ctx: WriteCtx, account: Account, refill: Refil
     fields: {
       monthlyAllowance: refill.allowance,
       lastRefillAt: refill.now,
-      lastResetAt: undefined,
       nextRefillAt: refill.nextRefillAt,
-      refillCount: (account.refillCount ?? 0) + 1,
+      refillCount: account.refillCount + 1,
       ...(refill.refillAnchorAt === undefined ? {} : { refillAnchorAt: refill.refillAnchorAt }),
     },
   });
@@ -111,7 +110,7 @@ export async function refillDue(ctx: SweepCtx, batchSize = SWEEP_BATCH) {
 export async function refillIfDue(ctx: WriteCtx, account: Account, now: number) {
   const periodStart = currentAnniversary(account.refillAnchorAt, now);
   const nextRefillAt = nextAnniversary(account.refillAnchorAt, now);
-  if (lastRefillAt(account) >= periodStart) {
+  if (account.lastRefillAt >= periodStart) {
     await updateAccount(ctx, account, { nextRefillAt });
     return false;
   }
@@ -182,7 +181,7 @@ export async function refillForInvoice(
   const schedule = scheduleAfterInvoice(invoice.interval, invoice.period);
   const coveredBySweep =
     invoice.billingReason === "subscription_cycle" &&
-    lastRefillAt(account) >= invoice.period.start &&
+    account.lastRefillAt >= invoice.period.start &&
     account.monthlyAllowance === invoice.allowance;
   if (coveredBySweep) {
     if (account.nextRefillAt !== schedule.nextRefillAt || account.refillAnchorAt !== schedule.refillAnchorAt) {

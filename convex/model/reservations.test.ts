@@ -108,7 +108,7 @@ describe("only the owner", () => {
         amount: 1,
         status: "held",
         expiresAt: START,
-        period: 0,
+        refillCountAtReserve: 0,
         updatedAt: START,
       });
       await ctx.db.delete("creditReservations", id);

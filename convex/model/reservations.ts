@@ -36,7 +36,7 @@ export async function reserve(
     amount,
     status: "held",
     expiresAt,
-    refillCountAtReserve: account.refillCount ?? 0,
+    refillCountAtReserve: account.refillCount,
   });
   const after = await changeBalance(ctx, account, {
     delta: -amount,
@@ -108,7 +108,7 @@ async function settle(
   const rest = reservation.amount - charged;
   const account = await requireAccount(ctx, reservation.userId);
   if (rest === 0) return { balance: account.balance, charged, returned: 0 };
-  const lapsed = (account.refillCount ?? 0) !== (reservation.refillCountAtReserve ?? reservation.period);
+  const lapsed = account.refillCount !== reservation.refillCountAtReserve;
   const after = await changeBalance(ctx, account, {
     delta: lapsed ? 0 : rest,
     kind: "release",
