@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
-import { newBackend, seedUser } from "../convex/test.setup";
 import { measureOne, writeSection } from "./report";
+import { newBackend, seedUser } from "../testing";
 
 test("accounts: documents per call", async () => {
   const t = newBackend(true);

@@ -1,8 +1,8 @@
 import { expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
-import { type Backend, newBackend, seedDueUsers, seedUser } from "../convex/test.setup";
 import { SWEEP_BATCH } from "../convex/model/refills";
 import { type Call, measure, measureOne, writeSection } from "./report";
+import { type Backend, newBackend, seedDueUsers, seedUser } from "../testing";
 
 const START = Date.parse("2026-01-31T09:00:00Z");
 

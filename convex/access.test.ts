@@ -1,7 +1,7 @@
 /// <reference types="vite/client" />
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
-import { type Backend, expectCode, newBackend, seedUser, snapshot } from "./test.setup";
+import { type Backend, expectCode, newBackend, seedUser, snapshot } from "../testing";
 
 // Every public function in the package, found by loading the deployed modules,
 // so a function added without an entry below fails this file.

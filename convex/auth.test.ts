@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
-import { newBackend } from "./test.setup";
+import { newBackend } from "../testing";
 
 // OAuth providers are enabled by their env vars, read when convex/auth.ts is
 // first loaded. This file sets GitHub's before anything loads it; Google's

@@ -2,9 +2,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api";
 import { STRIPE_API_VERSION } from "./lib/stripe";
 import { addMonths } from "./model/time";
-import { checkoutSession, customer, event, portalSession, price, subscription } from "./stripe.fixtures";
-import { clockAt, deliver, SECRET_KEY, stripeEnv, stripeError, stubStripe, T0, type StripeRoutes } from "./stripe.setup";
-import { expectCode, newBackend, seedUser, snapshot } from "./test.setup";
+import { checkoutSession, clockAt, customer, deliver, event, expectCode, MAR_1, newBackend, portalSession, price, SECRET_KEY, seedUser, snapshot, stripeEnv, stripeError, type StripeRoutes, stubStripe, subscription } from "../testing";
 
 // The Stripe API calls: Checkout and the customer portal. `fetch` is stubbed
 // with a fake Stripe that records what the actions send.
@@ -14,7 +12,7 @@ const CHECKOUT_URL = "https://checkout.stripe.com/c/pay/cs_test_a1b2c3";
 
 beforeEach(() => {
   stripeEnv();
-  clockAt(T0);
+  clockAt(MAR_1);
 });
 afterEach(() => {
   process.env.SITE_URL = SITE;
@@ -115,8 +113,8 @@ describe("createCheckoutSession", () => {
     expect(await snapshot(t)).toEqual(before);
 
     process.env.SITE_URL = SITE;
-    const sub = subscription({ id: "sub_1", customer: "cus_1", userId: ada.userId, periodStart: T0, periodEnd: addMonths(T0, 1) });
-    await deliver(t, event("customer.subscription.created", sub, T0));
+    const sub = subscription({ id: "sub_1", customer: "cus_1", userId: ada.userId, periodStart: MAR_1, periodEnd: addMonths(MAR_1, 1) });
+    await deliver(t, event("customer.subscription.created", sub, MAR_1));
     await expectCode(ada.as.action(api.billing.createCheckoutSession, { planId: "business", interval: "month" }), "CONFLICT");
     expect(requests).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { afterEach, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
-import { newBackend } from "./test.setup";
+import { newBackend } from "../testing";
 
 afterEach(() => {
   vi.useRealTimers();

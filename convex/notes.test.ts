@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
-import { expectCode, newBackend, seedUser, snapshot } from "./test.setup";
+import { expectCode, newBackend, seedUser, snapshot } from "../testing";
 
 // The worked example's tests: copy them with the table.
 describe("notes (worked example of a user-owned table)", () => {

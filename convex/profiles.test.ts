@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
-import { expectCode, newBackend, seedUser, snapshot } from "./test.setup";
+import { expectCode, newBackend, seedUser, snapshot } from "../testing";
 
 describe("profiles", () => {
   test("the owner reads and edits their profile; fullName is trimmed", async () => {

@@ -1,8 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
-import { checkoutSession, event, invoice, sec, subscription } from "./stripe.fixtures";
-import { DAY, deliver, END, MINUTE, stubStripe, T0, useStripeTestEnv } from "./stripe.setup";
-import { expectCode, newBackend, seedUser, snapshot, type Backend } from "./test.setup";
+import { APR_1, type Backend, checkoutSession, DAY, deliver, event, expectCode, invoice, MAR_1, MINUTE, newBackend, sec, seedUser, snapshot, stubStripe, subscription, useStripeTestEnv } from "../testing";
 
 // The webhook inbox: signatures, exactly-once, failures and reconciliation.
 // What each event does to subscriptions and credits: subscriptions.test.ts.
@@ -14,7 +12,7 @@ async function setup() {
   const t = newBackend();
   const ada = await seedUser(t, "ada@example.com");
   const sub = (over: Partial<Parameters<typeof subscription>[0]> = {}) =>
-    subscription({ id: "sub_ada", customer: "cus_ada", userId: ada.userId, periodStart: T0, periodEnd: END, ...over });
+    subscription({ id: "sub_ada", customer: "cus_ada", userId: ada.userId, periodStart: MAR_1, periodEnd: APR_1, ...over });
   return { t, ada, sub };
 }
 
@@ -24,7 +22,7 @@ describe("signature", () => {
   test("a tampered body is refused with 400 and nothing is written", async () => {
     const { t, sub } = await setup();
     const before = await snapshot(t);
-    const evt = event("customer.subscription.created", sub(), T0);
+    const evt = event("customer.subscription.created", sub(), MAR_1);
     const res = await deliver(t, evt, { tamper: (body) => body.replace('"active"', '"trialing"') });
     expect(res.status).toBe(400);
     expect(await snapshot(t)).toEqual(before);
@@ -33,17 +31,17 @@ describe("signature", () => {
   test("a stale timestamp (over 300 s old) is refused; 299 s old is accepted", async () => {
     const { t, sub } = await setup();
     const before = await snapshot(t);
-    const stale = await deliver(t, event("customer.subscription.created", sub(), T0), { timestamp: sec(T0) - 301 });
+    const stale = await deliver(t, event("customer.subscription.created", sub(), MAR_1), { timestamp: sec(MAR_1) - 301 });
     expect(stale.status).toBe(400);
     expect(await snapshot(t)).toEqual(before);
-    const fresh = await deliver(t, event("customer.subscription.created", sub(), T0), { timestamp: sec(T0) - 299 });
+    const fresh = await deliver(t, event("customer.subscription.created", sub(), MAR_1), { timestamp: sec(MAR_1) - 299 });
     expect(fresh.status).toBe(200);
   });
 
   test("a missing signature, or one made with another secret, is refused", async () => {
     const { t, sub } = await setup();
     const before = await snapshot(t);
-    const evt = event("customer.subscription.created", sub(), T0);
+    const evt = event("customer.subscription.created", sub(), MAR_1);
     expect((await deliver(t, evt, { unsigned: true })).status).toBe(400);
     expect((await deliver(t, evt, { secret: "whsec_someone_else" })).status).toBe(400);
     expect(await snapshot(t)).toEqual(before);
@@ -53,7 +51,7 @@ describe("signature", () => {
     const { t, sub } = await setup();
     delete process.env.STRIPE_WEBHOOK_SECRET;
     const before = await snapshot(t);
-    expect((await deliver(t, event("customer.subscription.created", sub(), T0))).status).toBe(500);
+    expect((await deliver(t, event("customer.subscription.created", sub(), MAR_1))).status).toBe(500);
     expect(await snapshot(t)).toEqual(before);
   });
 });
@@ -61,7 +59,7 @@ describe("signature", () => {
 describe("exactly once", () => {
   test("a duplicate delivery answers 200 and changes nothing", async () => {
     const { t, ada, sub } = await setup();
-    const evt = event("customer.subscription.created", sub(), T0);
+    const evt = event("customer.subscription.created", sub(), MAR_1);
     const first = await deliver(t, evt);
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ ok: true, status: "processed", duplicate: false });
@@ -76,7 +74,7 @@ describe("exactly once", () => {
 
   test("two deliveries of the same event at the same moment apply it once", async () => {
     const { t, sub } = await setup();
-    const evt = event("customer.subscription.created", sub(), T0);
+    const evt = event("customer.subscription.created", sub(), MAR_1);
     const [a, b] = await Promise.all([deliver(t, evt), deliver(t, evt)]);
     expect([a.status, b.status]).toEqual([200, 200]);
     const bodies = [await a.json(), await b.json()];
@@ -91,7 +89,7 @@ describe("exactly once", () => {
 
   test("every verified event is recorded: type, status, attempts, received time, payload", async () => {
     const { t, sub } = await setup();
-    const evt = event("customer.subscription.created", sub(), T0 - MINUTE);
+    const evt = event("customer.subscription.created", sub(), MAR_1 - MINUTE);
     await deliver(t, evt);
     expect(await inbox(t)).toEqual([
       expect.objectContaining({
@@ -100,9 +98,9 @@ describe("exactly once", () => {
         status: "processed",
         attempts: 1,
         lastError: null,
-        receivedAt: T0,
-        processedAt: T0,
-        eventCreatedAt: T0 - MINUTE,
+        receivedAt: MAR_1,
+        processedAt: MAR_1,
+        eventCreatedAt: MAR_1 - MINUTE,
         stripeCustomerId: "cus_ada",
         payload: JSON.stringify(evt, null, 2),
       }),
@@ -116,7 +114,7 @@ describe("failures", () => {
     const before = await snapshot(t);
     // A subscription whose status Stripe never sends: the handler throws.
     const broken = sub({ status: "mystery" });
-    const evt = event("customer.subscription.created", broken, T0);
+    const evt = event("customer.subscription.created", broken, MAR_1);
     const res = await deliver(t, evt);
     expect(res.status).toBe(500);
     const after = await snapshot(t);
@@ -141,7 +139,7 @@ describe("failures", () => {
 describe("reconciliation", () => {
   test("an unhandled event type is recorded as ignored and answered 200", async () => {
     const { t } = await setup();
-    const evt = event("customer.created", { id: "cus_x", object: "customer" }, T0);
+    const evt = event("customer.created", { id: "cus_x", object: "customer" }, MAR_1);
     const res = await deliver(t, evt);
     expect(res.status).toBe(200);
     expect(await inbox(t)).toEqual([expect.objectContaining({ status: "ignored", note: "customer.created is not handled" })]);
@@ -150,8 +148,8 @@ describe("reconciliation", () => {
   test("an unknown customer is recorded as unmatched, listed, and applied by a replay once linked", async () => {
     const { t, ada } = await setup();
     // Made in the Stripe dashboard: no metadata.userId, customer never linked.
-    const foreign = subscription({ id: "sub_x", customer: "cus_unknown", periodStart: T0, periodEnd: END });
-    const evt = event("customer.subscription.created", foreign, T0);
+    const foreign = subscription({ id: "sub_x", customer: "cus_unknown", periodStart: MAR_1, periodEnd: APR_1 });
+    const evt = event("customer.subscription.created", foreign, MAR_1);
     const before = await snapshot(t);
     const res = await deliver(t, evt);
     expect(res.status).toBe(200);
@@ -176,11 +174,11 @@ describe("reconciliation", () => {
 
   test("replaying an applied event grants nothing again", async () => {
     const { t, sub } = await setup();
-    await deliver(t, event("customer.subscription.created", sub(), T0));
+    await deliver(t, event("customer.subscription.created", sub(), MAR_1));
     const paid = event(
       "invoice.paid",
-      invoice({ id: "in_1", customer: "cus_ada", subscription: "sub_ada", billingReason: "subscription_create", periodStart: T0, periodEnd: END }),
-      T0,
+      invoice({ id: "in_1", customer: "cus_ada", subscription: "sub_ada", billingReason: "subscription_create", periodStart: MAR_1, periodEnd: APR_1 }),
+      MAR_1,
     );
     await deliver(t, paid);
     const before = await snapshot(t, ["credits", "creditLedger", "subscriptions"]);
@@ -197,7 +195,7 @@ describe("reconciliation", () => {
   test("checkout.session.completed with a client_reference_id naming no user is unmatched", async () => {
     const { t } = await setup();
     const session = checkoutSession({ customer: "cus_z", clientReferenceId: "not-a-user-id" });
-    const res = await deliver(t, event("checkout.session.completed", session, T0));
+    const res = await deliver(t, event("checkout.session.completed", session, MAR_1));
     expect(await res.json()).toMatchObject({ ok: true, status: "unmatched" });
     expect((await snapshot(t)).stripeCustomers).toEqual([]);
   });
@@ -205,7 +203,7 @@ describe("reconciliation", () => {
   test("list returns newest first and at most `limit`", async () => {
     const { t } = await setup();
     for (let i = 0; i < 3; i++) {
-      await deliver(t, event("customer.created", { id: `cus_${i}` }, T0 + i * DAY, `evt_list_${i}`));
+      await deliver(t, event("customer.created", { id: `cus_${i}` }, MAR_1 + i * DAY, `evt_list_${i}`));
     }
     const listed = await t.query(internal.stripeEvents.list, { status: "ignored", limit: 2 });
     expect(listed.map((e) => e.eventId)).toEqual(["evt_list_2", "evt_list_1"]);
@@ -215,6 +213,6 @@ describe("reconciliation", () => {
 test("the Stripe API is not called for events that need nothing from it", async () => {
   const { t, sub } = await setup();
   const requests = stubStripe({});
-  await deliver(t, event("customer.subscription.created", sub(), T0));
+  await deliver(t, event("customer.subscription.created", sub(), MAR_1));
   expect(requests).toEqual([]);
 });

@@ -1,8 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
-import { checkoutSession, event, subscription, type SubscriptionSpec } from "./stripe.fixtures";
-import { creditsOf, deliver, END, MINUTE, spend, stateWithoutInbox, T0, useStripeTestEnv } from "./stripe.setup";
-import { newBackend, seedUser, snapshot } from "./test.setup";
+import { APR_1, checkoutSession, creditsOf, deliver, event, MAR_1, MINUTE, newBackend, seedUser, snapshot, spend, stateWithoutInbox, subscription, type SubscriptionSpec, useStripeTestEnv } from "../testing";
 
 // customer.subscription.created|updated|deleted and checkout.session.completed:
 // the subscriptions row, its ordering, and the allowance that follows the plan.
@@ -14,7 +12,7 @@ async function story() {
   const t = newBackend();
   const ada = await seedUser(t, "ada@example.com");
   const sub = (over: Partial<SubscriptionSpec> = {}) =>
-    subscription({ id: "sub_ada", customer: "cus_ada", userId: ada.userId, periodStart: T0, periodEnd: END, ...over });
+    subscription({ id: "sub_ada", customer: "cus_ada", userId: ada.userId, periodStart: MAR_1, periodEnd: APR_1, ...over });
   const send = async (type: string, object: object, at: number) => {
     const res = await deliver(t, event(type, object as Record<string, unknown>, at));
     expect(res.status).toBe(200);
@@ -30,7 +28,7 @@ describe("subscription rows", () => {
   test("created stores every field, in ms, and a first subscription is an upgrade from free", async () => {
     const { t, ada, sub, send, row } = await story();
     await spend(t, ada.userId, 30);
-    expect(await send("customer.subscription.created", sub({ trialEnd: null }), T0)).toMatchObject({ status: "processed" });
+    expect(await send("customer.subscription.created", sub({ trialEnd: null }), MAR_1)).toMatchObject({ status: "processed" });
     expect(await row()).toMatchObject({
       userId: ada.userId,
       stripeCustomerId: "cus_ada",
@@ -40,12 +38,12 @@ describe("subscription rows", () => {
       priceLookupKey: "pro_monthly",
       interval: "month",
       status: "active",
-      currentPeriodStart: T0,
-      currentPeriodEnd: END,
+      currentPeriodStart: MAR_1,
+      currentPeriodEnd: APR_1,
       cancelAtPeriodEnd: false,
       cancelAt: null,
       trialEnd: null,
-      lastEventAt: T0,
+      lastEventAt: MAR_1,
     });
     const { account, ledger } = await creditsOf(t, ada.userId);
     // 70 left of the free 100, plus the 900 difference at once.
@@ -55,51 +53,51 @@ describe("subscription rows", () => {
 
   test("an older API version's subscription (period top-level) is read the same", async () => {
     const { sub, send, row } = await story();
-    await send("customer.subscription.created", sub({ legacyPeriod: true }), T0);
-    expect(await row()).toMatchObject({ currentPeriodStart: T0, currentPeriodEnd: END });
+    await send("customer.subscription.created", sub({ legacyPeriod: true }), MAR_1);
+    expect(await row()).toMatchObject({ currentPeriodStart: MAR_1, currentPeriodEnd: APR_1 });
   });
 
   test("updated arriving before created creates the row; the older created then changes nothing", async () => {
     const { t, sub, send, row } = await story();
-    await send("customer.subscription.updated", sub({ cancelAt: END }), T0 + MINUTE);
-    expect(await row()).toMatchObject({ status: "active", cancelAt: END, lastEventAt: T0 + MINUTE });
+    await send("customer.subscription.updated", sub({ cancelAt: APR_1 }), MAR_1 + MINUTE);
+    expect(await row()).toMatchObject({ status: "active", cancelAt: APR_1, lastEventAt: MAR_1 + MINUTE });
     const before = await state(t);
-    expect(await send("customer.subscription.created", sub(), T0)).toMatchObject({ status: "ignored" });
+    expect(await send("customer.subscription.created", sub(), MAR_1)).toMatchObject({ status: "ignored" });
     expect(await state(t)).toEqual(before);
   });
 
   test("an older updated after a newer one changes nothing; equal timestamps apply in arrival order", async () => {
     const { t, sub, send, row } = await story();
-    await send("customer.subscription.created", sub(), T0);
-    await send("customer.subscription.updated", sub({ lookupKey: "business_monthly" }), T0 + 2 * MINUTE);
+    await send("customer.subscription.created", sub(), MAR_1);
+    await send("customer.subscription.updated", sub({ lookupKey: "business_monthly" }), MAR_1 + 2 * MINUTE);
     const before = await state(t);
-    expect(await send("customer.subscription.updated", sub({ lookupKey: "pro_monthly" }), T0 + MINUTE)).toMatchObject({
+    expect(await send("customer.subscription.updated", sub({ lookupKey: "pro_monthly" }), MAR_1 + MINUTE)).toMatchObject({
       status: "ignored",
       note: "Older than the change already applied",
     });
     expect(await state(t)).toEqual(before);
     // Same second as the last one applied: it is applied (arrival order).
-    await send("customer.subscription.updated", sub({ lookupKey: "business_yearly", interval: "year" }), T0 + 2 * MINUTE);
+    await send("customer.subscription.updated", sub({ lookupKey: "business_yearly", interval: "year" }), MAR_1 + 2 * MINUTE);
     expect(await row()).toMatchObject({ planId: "business", interval: "year" });
   });
 
   test("a subscription without metadata.userId is matched through the customer link", async () => {
     const { t, ada, send, row } = await story();
-    await send("checkout.session.completed", checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }), T0);
+    await send("checkout.session.completed", checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }), MAR_1);
     expect((await snapshot(t)).stripeCustomers).toEqual([expect.objectContaining({ userId: ada.userId, stripeCustomerId: "cus_ada" })]);
-    const noMeta = subscription({ id: "sub_portal", customer: "cus_ada", userId: null, periodStart: T0, periodEnd: END });
-    expect(await send("customer.subscription.created", noMeta, T0)).toMatchObject({ status: "processed" });
+    const noMeta = subscription({ id: "sub_portal", customer: "cus_ada", userId: null, periodStart: MAR_1, periodEnd: APR_1 });
+    expect(await send("customer.subscription.created", noMeta, MAR_1)).toMatchObject({ status: "processed" });
     expect(await row()).toMatchObject({ stripeSubscriptionId: "sub_portal", userId: ada.userId });
   });
 
   test("checkout.session.completed links once; a customer already linked to someone else is never moved", async () => {
     const { t, ada, send } = await story();
     const bob = await seedUser(t, "bob@example.com");
-    await send("checkout.session.completed", checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }), T0);
+    await send("checkout.session.completed", checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }), MAR_1);
     const before = await state(t);
-    expect(await send("checkout.session.completed", checkoutSession({ id: "cs_2", customer: "cus_ada", clientReferenceId: ada.userId }), T0)).toMatchObject({ status: "processed" });
+    expect(await send("checkout.session.completed", checkoutSession({ id: "cs_2", customer: "cus_ada", clientReferenceId: ada.userId }), MAR_1)).toMatchObject({ status: "processed" });
     expect(
-      await send("checkout.session.completed", checkoutSession({ id: "cs_3", customer: "cus_ada", clientReferenceId: bob.userId }), T0),
+      await send("checkout.session.completed", checkoutSession({ id: "cs_3", customer: "cus_ada", clientReferenceId: bob.userId }), MAR_1),
     ).toMatchObject({ status: "needs_attention" });
     expect(await state(t)).toEqual(before);
   });
@@ -108,14 +106,14 @@ describe("subscription rows", () => {
 describe("plan changes and cancellation", () => {
   test("upgrade adds the difference at once through the ledger; downgrade waits for the next refill", async () => {
     const { t, ada, sub, send } = await story();
-    await send("customer.subscription.created", sub(), T0);
+    await send("customer.subscription.created", sub(), MAR_1);
     await spend(t, ada.userId, 200);
-    await send("customer.subscription.updated", sub({ lookupKey: "business_monthly" }), T0 + MINUTE);
+    await send("customer.subscription.updated", sub({ lookupKey: "business_monthly" }), MAR_1 + MINUTE);
     let { account, ledger } = await creditsOf(t, ada.userId);
     expect(account).toMatchObject({ balance: 800 + 9000, monthlyAllowance: 10_000 });
     expect(ledger.at(-1)).toMatchObject({ kind: "upgrade", delta: 9000 });
 
-    await send("customer.subscription.updated", sub({ lookupKey: "pro_monthly" }), T0 + 2 * MINUTE);
+    await send("customer.subscription.updated", sub({ lookupKey: "pro_monthly" }), MAR_1 + 2 * MINUTE);
     ({ account, ledger } = await creditsOf(t, ada.userId));
     // Nobody loses credits mid-period: only the allowance drops.
     expect(account).toMatchObject({ balance: 9800, monthlyAllowance: 1000 });
@@ -124,16 +122,16 @@ describe("plan changes and cancellation", () => {
 
   test("a portal cancellation (cancel_at set) keeps the plan until deleted; deleted means free from then on", async () => {
     const { t, ada, sub, send, row } = await story();
-    await send("customer.subscription.created", sub(), T0);
-    await send("customer.subscription.updated", sub({ cancelAt: END, canceledAt: T0 + MINUTE }), T0 + MINUTE);
-    expect(await row()).toMatchObject({ status: "active", cancelAt: END, cancelAtPeriodEnd: false });
+    await send("customer.subscription.created", sub(), MAR_1);
+    await send("customer.subscription.updated", sub({ cancelAt: APR_1, canceledAt: MAR_1 + MINUTE }), MAR_1 + MINUTE);
+    expect(await row()).toMatchObject({ status: "active", cancelAt: APR_1, cancelAtPeriodEnd: false });
     expect((await creditsOf(t, ada.userId)).account).toMatchObject({ monthlyAllowance: 1000, balance: 1000 });
 
     // Older API versions flag the same thing with cancel_at_period_end.
-    await send("customer.subscription.updated", sub({ cancelAt: END, cancelAtPeriodEnd: true }), T0 + 2 * MINUTE);
+    await send("customer.subscription.updated", sub({ cancelAt: APR_1, cancelAtPeriodEnd: true }), MAR_1 + 2 * MINUTE);
     expect(await row()).toMatchObject({ cancelAtPeriodEnd: true });
 
-    await send("customer.subscription.deleted", sub({ status: "canceled", cancelAt: END, endedAt: END }), END);
+    await send("customer.subscription.deleted", sub({ status: "canceled", cancelAt: APR_1, endedAt: APR_1 }), APR_1);
     expect(await row()).toMatchObject({ status: "canceled", planId: "pro" });
     const { account } = await creditsOf(t, ada.userId);
     // The balance stays until the next refill, which will be the free plan's.
@@ -146,18 +144,18 @@ describe("plan changes and cancellation", () => {
       await send("customer.subscription.updated", sub({ status }), at);
       return (await creditsOf(t, ada.userId)).account!.monthlyAllowance;
     };
-    expect(await allowanceAfter("trialing", T0)).toBe(1000);
-    expect(await allowanceAfter("past_due", T0 + 1000)).toBe(1000);
-    expect(await allowanceAfter("unpaid", T0 + 2000)).toBe(100);
-    expect(await allowanceAfter("active", T0 + 3000)).toBe(1000);
-    expect(await allowanceAfter("paused", T0 + 4000)).toBe(100);
-    expect(await allowanceAfter("incomplete", T0 + 5000)).toBe(100);
+    expect(await allowanceAfter("trialing", MAR_1)).toBe(1000);
+    expect(await allowanceAfter("past_due", MAR_1 + 1000)).toBe(1000);
+    expect(await allowanceAfter("unpaid", MAR_1 + 2000)).toBe(100);
+    expect(await allowanceAfter("active", MAR_1 + 3000)).toBe(1000);
+    expect(await allowanceAfter("paused", MAR_1 + 4000)).toBe(100);
+    expect(await allowanceAfter("incomplete", MAR_1 + 5000)).toBe(100);
   });
 
   test("an unknown price is stored with its price id and free entitlements, flagged, with no paid credits", async () => {
     const { t, ada, sub, send, row } = await story();
     const before = await creditsOf(t, ada.userId);
-    const result = await send("customer.subscription.created", sub({ lookupKey: "enterprise_monthly", priceId: "price_ent" }), T0);
+    const result = await send("customer.subscription.created", sub({ lookupKey: "enterprise_monthly", priceId: "price_ent" }), MAR_1);
     expect(result).toMatchObject({ status: "needs_attention", note: expect.stringContaining("price_ent") });
     expect(await row()).toMatchObject({ planId: "free", priceId: "price_ent", priceLookupKey: "enterprise_monthly", status: "active" });
     expect(await creditsOf(t, ada.userId)).toEqual(before);
@@ -167,9 +165,9 @@ describe("plan changes and cancellation", () => {
 describe("several subscriptions", () => {
   test("getSubscription returns the active one; ending an old one keeps the allowance of the live one", async () => {
     const { t, ada, sub, send, row } = await story();
-    await send("customer.subscription.created", sub({ id: "sub_old", status: "active" }), T0);
-    await send("customer.subscription.created", sub({ id: "sub_new", lookupKey: "business_monthly" }), T0 + MINUTE);
-    await send("customer.subscription.deleted", sub({ id: "sub_old", status: "canceled" }), T0 + 2 * MINUTE);
+    await send("customer.subscription.created", sub({ id: "sub_old", status: "active" }), MAR_1);
+    await send("customer.subscription.created", sub({ id: "sub_new", lookupKey: "business_monthly" }), MAR_1 + MINUTE);
+    await send("customer.subscription.deleted", sub({ id: "sub_old", status: "canceled" }), MAR_1 + 2 * MINUTE);
     expect(await row()).toMatchObject({ stripeSubscriptionId: "sub_new", status: "active" });
     expect((await creditsOf(t, ada.userId)).account).toMatchObject({ monthlyAllowance: 10_000 });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
-import { expectCode, newBackend, signUpWithPassword, snapshot } from "./test.setup";
+import { expectCode, newBackend, signUpWithPassword, snapshot } from "../testing";
 
 describe("sign-up", () => {
   test("a password sign-up creates exactly one profile and one credits row", async () => {

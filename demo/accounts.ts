@@ -1,6 +1,6 @@
 import { api } from "../convex/_generated/api";
-import { type Backend, signUpWithPassword } from "../convex/test.setup";
 import { chapter, refused, say } from "./story";
+import { type Backend, signUpWithPassword } from "../testing";
 
 /** Sign-up, profile, credits, and the row rules keeping users apart. */
 export async function accountsChapter(t: Backend) {

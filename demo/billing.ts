@@ -2,10 +2,9 @@ import { vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { addMonths } from "../convex/model/time";
-import { checkoutSession, customer, event, invoice, portalSession, price, subscription } from "../convex/stripe.fixtures";
-import { deliver, stripeEnv, stubStripe } from "../convex/stripe.setup";
-import type { Backend } from "../convex/test.setup";
+import type { Backend } from "../testing";
 import { chapter, say } from "./story";
+import { checkoutSession, customer, deliver, event, invoice, portalSession, price, stripeEnv, stubStripe, subscription } from "../testing";
 
 type User = { userId: Id<"users">; as: ReturnType<Backend["withIdentity"]> };
 

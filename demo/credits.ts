@@ -1,6 +1,6 @@
 import { vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
-import type { Backend } from "../convex/test.setup";
+import type { Backend } from "../testing";
 import { chapter, refused, say } from "./story";
 
 type User = { as: ReturnType<Backend["withIdentity"]> };

@@ -1,8 +1,8 @@
 import { afterAll, expect, test, vi } from "vitest";
-import { newBackend } from "../convex/test.setup";
 import { accountsChapter } from "./accounts";
 import { billingChapter } from "./billing";
 import { creditsChapter } from "./credits";
+import { newBackend } from "../testing";
 
 test("demo", async () => {
   // A clock the story can move: a month has to pass for the refill, and the

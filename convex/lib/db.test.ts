@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import type { GenericDatabaseWriter } from "convex/server";
 import type { DataModel, Id } from "../_generated/dataModel";
-import { expectCode, newBackend, seedUser, snapshot } from "../test.setup";
 import { wrapDatabaseWriter } from "convex-helpers/server/rowLevelSecurity";
 import schema, { APP_TABLE_NAMES } from "../schema";
 import { serviceDb, userDb } from "./db";
+import { expectCode, newBackend, seedUser, snapshot } from "../../testing";
 
 afterEach(() => {
   vi.useRealTimers();

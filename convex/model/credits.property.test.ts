@@ -3,10 +3,10 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api, internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { serviceDb } from "../lib/db";
-import { type Backend, creditState, newBackend, seedUser } from "../test.setup";
 import { changeAllowance } from "./entitlements";
 import { getAccount } from "./ledger";
 import { refillOnce } from "./refills";
+import { type Backend, creditsOf, newBackend, seedUser } from "../../testing";
 
 // Property: over random sequences of every operation, the balance is never
 // negative, always equals the sum of the ledger's deltas, every entry's
@@ -77,7 +77,7 @@ async function outcome(call: Promise<unknown>): Promise<{ ok: true; value: any }
 }
 
 async function checkInvariants(t: Backend, userId: Id<"users">, model: Model) {
-  const state = await creditState(t, userId);
+  const state = await creditsOf(t, userId);
   expect(state.balance).toBeGreaterThanOrEqual(0);
   expect(Number.isSafeInteger(state.balance)).toBe(true);
   expect(state.balance).toBe(state.ledgerSum);
@@ -141,7 +141,7 @@ async function apply(t: Backend, userId: Id<"users">, as: ReturnType<Backend["wi
       return;
     }
     case "refill": {
-      const next = (await creditState(t, userId)).account!.nextRefillAt;
+      const next = (await creditsOf(t, userId)).account!.nextRefillAt;
       vi.advanceTimersByTime(Math.max(0, next - now));
       await t.finishInProgressScheduledFunctions();
       m.expireUpTo(Date.now());
@@ -203,7 +203,7 @@ test("property: balance >= 0 and == sum of ledger deltas over random sequences o
         await checkInvariants(t, userId, model);
       }
       // Ada's operations never touched Bob's credits (refills aside, which set his to 100).
-      const bobState = await creditState(t, bob.userId);
+      const bobState = await creditsOf(t, bob.userId);
       expect(bobState).toMatchObject({ balance: 100, ledgerSum: 100 });
     }),
     { numRuns: 200 },

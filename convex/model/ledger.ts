@@ -41,22 +41,31 @@ export async function entryWithKey(ctx: ReadCtx, userId: Id<"users">, idempotenc
  * `signup` ledger entry; refills fall monthly on the sign-up date.
  * Idempotent: an existing account is left unchanged.
  */
-export async function openAccount(ctx: WriteCtx, userId: Id<"users">, now = Date.now()): Promise<void> {
+export async function openAccount(ctx: WriteCtx, userId: Id<"users">): Promise<void> {
   if ((await getAccount(ctx, userId)) !== null) return;
-  const allowance = FREE_PLAN.monthlyCredits;
+  await insertAccount(ctx, userId, { openedAt: Date.now(), balance: FREE_PLAN.monthlyCredits });
+}
+
+/**
+ * Writes a new free account opened at `openedAt` with `balance`, and its
+ * `signup` entry. For callers that know the user has no account yet (bulk
+ * seeding in tests); everyone else calls `openAccount`.
+ */
+export async function insertAccount(ctx: WriteCtx, userId: Id<"users">, opening: { openedAt: number; balance: number }) {
+  const { openedAt, balance } = opening;
   await ctx.db.insert("credits", {
     userId,
-    balance: allowance,
-    monthlyAllowance: allowance,
-    lastRefillAt: now,
-    refillAnchorAt: now,
-    nextRefillAt: addMonths(now, 1),
+    balance,
+    monthlyAllowance: FREE_PLAN.monthlyCredits,
+    lastRefillAt: openedAt,
+    refillAnchorAt: openedAt,
+    nextRefillAt: addMonths(openedAt, 1),
     refillCount: 0,
   });
   await ctx.db.insert("creditLedger", {
     userId,
-    delta: allowance,
-    balanceAfter: allowance,
+    delta: balance,
+    balanceAfter: balance,
     kind: "signup",
     reason: "Free plan allowance",
     idempotencyKey: "signup",

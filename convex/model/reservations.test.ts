@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../_generated/api";
 import { serviceDb } from "../lib/db";
-import { creditState, expectCode, newBackend, scheduledStates, seedUser, snapshot } from "../test.setup";
 import { getAccount } from "./ledger";
 import { refillOnce } from "./refills";
+import { creditsOf, expectCode, newBackend, scheduledStates, seedUser, snapshot } from "../../testing";
 
 const START = Date.parse("2026-01-31T09:00:00Z");
 beforeEach(() => {
@@ -33,7 +33,7 @@ describe("reserve, commit, release", () => {
       returned: 0,
     });
     expect(await reservationOf(t, reservationId)).toMatchObject({ status: "committed", charged: 30 });
-    expect(await creditState(t, userId)).toMatchObject({ balance: 70, ledgerSum: 70 });
+    expect(await creditsOf(t, userId)).toMatchObject({ balance: 70, ledgerSum: 70 });
   });
 
   test("commit part: the rest comes back", async () => {
@@ -45,7 +45,7 @@ describe("reserve, commit, release", () => {
       charged: 12,
       returned: 18,
     });
-    expect(await creditState(t, userId)).toMatchObject({ balance: 88, ledgerSum: 88 });
+    expect(await creditsOf(t, userId)).toMatchObject({ balance: 88, ledgerSum: 88 });
   });
 
   test("release: all of it comes back", async () => {
@@ -58,7 +58,9 @@ describe("reserve, commit, release", () => {
       returned: 30,
     });
     expect(await reservationOf(t, reservationId)).toMatchObject({ status: "released", charged: 0 });
-    expect(await creditState(t, userId)).toMatchObject({ balance: 100, ledgerSum: 100, entries: 3 });
+    const state = await creditsOf(t, userId);
+    expect(state).toMatchObject({ balance: 100, ledgerSum: 100 });
+    expect(state.ledger).toHaveLength(3);
   });
 
   test("a reservation ends once: a second commit or release is CONFLICT and changes nothing", async () => {
@@ -140,7 +142,7 @@ describe("time-to-live", () => {
     vi.advanceTimersByTime(1_000);
     await t.finishInProgressScheduledFunctions();
     expect(await reservationOf(t, reservationId)).toMatchObject({ status: "expired", charged: 0 });
-    expect(await creditState(t, userId)).toMatchObject({ balance: 100, ledgerSum: 100 });
+    expect(await creditsOf(t, userId)).toMatchObject({ balance: 100, ledgerSum: 100 });
     expect(await scheduledStates(t)).toEqual([{ name: "credits:expireReservation", state: "success" }]);
     await expectCode(as.mutation(api.credits.commitReservation, { reservationId }), "CONFLICT");
   });
@@ -155,7 +157,7 @@ describe("time-to-live", () => {
     expect(data.status).toBe("expired");
     expect(await snapshot(t)).toEqual(before);
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    expect(await creditState(t, userId)).toMatchObject({ balance: 100, ledgerSum: 100 });
+    expect(await creditsOf(t, userId)).toMatchObject({ balance: 100, ledgerSum: 100 });
   });
 
   test("the expiry of a committed reservation does nothing", async () => {
@@ -190,7 +192,7 @@ describe("reservations across a refill", () => {
     expect(
       await as.mutation(api.credits.commitReservation, { reservationId: spent.reservationId, amount: 5 }),
     ).toEqual({ balance: 100, charged: 5, returned: 0 });
-    expect(await creditState(t, userId)).toMatchObject({ balance: 100, ledgerSum: 100 });
+    expect(await creditsOf(t, userId)).toMatchObject({ balance: 100, ledgerSum: 100 });
     const history = await as.query(api.credits.listCreditHistory, { paginationOpts: { numItems: 2, cursor: null } });
     expect(history.page.map((e) => [e.kind, e.delta])).toEqual([
       ["release", 0],
@@ -210,7 +212,7 @@ describe("reservations across a refill", () => {
       await refillOnce({ db }, account, { allowance: 1000, key: "invoice:in_1", reason: "Pro", nextRefillAt: now + 1, now });
     });
     expect((await as.mutation(api.credits.releaseReservation, { reservationId })).balance).toBe(1000);
-    expect(await creditState(t, userId)).toMatchObject({ balance: 1000, ledgerSum: 1000 });
+    expect(await creditsOf(t, userId)).toMatchObject({ balance: 1000, ledgerSum: 1000 });
   });
 
   test("a reservation made after the refill returns its credits as usual", async () => {
@@ -220,6 +222,6 @@ describe("reservations across a refill", () => {
     await t.mutation(internal.credits.refillDue, {});
     const { reservationId } = await as.mutation(api.credits.reserveCredits, { amount: 30 });
     expect((await as.mutation(api.credits.releaseReservation, { reservationId })).returned).toBe(30);
-    expect(await creditState(t, userId)).toMatchObject({ balance: 100, ledgerSum: 100 });
+    expect(await creditsOf(t, userId)).toMatchObject({ balance: 100, ledgerSum: 100 });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { invoice, subscription } from "../stripe.fixtures";
 import { idOf, invoiceFacts, subscriptionFacts } from "./stripeObjects";
+import { invoice, subscription } from "../../testing";
 
 const START = Date.UTC(2026, 0, 31);
 const END = Date.UTC(2026, 1, 28);

@@ -3,7 +3,7 @@ import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { serviceDb } from "../lib/db";
 import type { SubscriptionStatus } from "../../src/subscriptions";
-import { type Backend, newBackend, seedUser } from "../test.setup";
+import { type Backend, newBackend, seedUser } from "../../testing";
 
 async function addSubscription(t: Backend, userId: Id<"users">, id: string, status: SubscriptionStatus) {
   const now = Date.now();

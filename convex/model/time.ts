@@ -1,4 +1,6 @@
-const DAY = 24 * 60 * 60 * 1000;
+const MINUTE = 60 * 1000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 /** Milliseconds since the epoch of a UTC date; unlike `Date.UTC`, years 0..99 are not read as 19xx. */
 function utc(year: number, month: number, day: number, msOfDay: number): number {
@@ -64,4 +66,5 @@ export function periodKey(at: number): string {
   return new Date(at).toISOString().slice(0, 10);
 }
 
-export const MS = { DAY };
+/** Durations in milliseconds. */
+export const MS = { MINUTE, HOUR, DAY };

@@ -1,0 +1,9 @@
+// The test kit: what this package's own tests, demo and bench use, and what an
+// app built on it imports to test its own functions (`convex-saas-backend/testing`,
+// or `../testing` in a clone). Never deployed: it lives outside `convex/`.
+export * from "./backend";
+export * from "./clock";
+export * from "./credits";
+export * from "./db";
+export * from "./stripe";
+export * from "../convex/stripe.fixtures";
