@@ -6,4 +6,4 @@ export * from "./clock";
 export * from "./credits";
 export * from "./db";
 export * from "./stripe";
-export * from "../convex/stripe.fixtures";
+export * from "./stripeObjects";
