@@ -1,8 +1,8 @@
 import { expect, test, vi } from "vitest";
 import { serviceDb } from "../convex/lib/db";
-import { addMonths } from "../convex/model/time";
+import { linkCustomer } from "../convex/model/customers";
 import { measure, writeSection, type Call } from "./report";
-import { checkoutSession, clockAt, DAY, deliver, event, invoice, type InvoiceSpec, MAR_1, MINUTE, newBackend, refundedCharge, seedUser, stripeEnv, stubStripe, subscription, type SubscriptionSpec } from "../testing";
+import { addMonths, APR_1, clockAt, DAY, deliver, event, MAR_1, MINUTE, newBackend, refundedCharge, seedUser, stripeCustomer, stripeEnv, stubStripe, subscription } from "../testing";
 
 // Documents read and written by the one internal mutation that records and
 // applies each Stripe event (`stripeEvents:ingest`), in a realistic sequence
@@ -13,12 +13,8 @@ test("webhooks: documents per event", async () => {
   clockAt(MAR_1);
   const t = newBackend(true);
   const ada = await seedUser(t, "bench@example.com");
-  const END = addMonths(MAR_1, 1);
   const END2 = addMonths(MAR_1, 2);
-  const sub = (over: Partial<SubscriptionSpec> = {}) =>
-    subscription({ id: "sub_b", customer: "cus_b", userId: ada.userId, periodStart: MAR_1, periodEnd: END, ...over });
-  const bill = (over: Partial<InvoiceSpec> = {}) =>
-    invoice({ id: "in_1", customer: "cus_b", subscription: "sub_b", billingReason: "subscription_create", periodStart: MAR_1, periodEnd: END, ...over });
+  const { subscription: sub, invoice: bill, checkout } = stripeCustomer(ada, { name: "b" });
 
   const rows: [string, Call[]][] = [];
   const run = async (label: string, type: string, object: Record<string, unknown>, at: number, id?: string) => {
@@ -29,31 +25,31 @@ test("webhooks: documents per event", async () => {
     rows.push([label, calls.filter((c) => c.name === "stripeEvents:ingest")]);
   };
 
-  await run("checkout.session.completed (links the customer)", "checkout.session.completed", checkoutSession({ customer: "cus_b", clientReferenceId: ada.userId }), MAR_1);
+  await run("checkout.session.completed (links the customer)", "checkout.session.completed", checkout(), MAR_1);
   await run("customer.subscription.created (first: upgrade from free)", "customer.subscription.created", sub(), MAR_1);
   await run("invoice.paid, subscription_create (refill)", "invoice.paid", bill(), MAR_1, "evt_first_paid");
   await run("invoice.paid, same event again (duplicate)", "invoice.paid", bill(), MAR_1, "evt_first_paid");
   await run("customer.subscription.updated (upgrade pro → business)", "customer.subscription.updated", sub({ lookupKey: "business_monthly" }), MAR_1 + MINUTE);
   await run("customer.subscription.updated (downgrade business → pro)", "customer.subscription.updated", sub(), MAR_1 + 2 * MINUTE);
   await run("customer.subscription.updated (older: ignored)", "customer.subscription.updated", sub({ status: "unpaid" }), MAR_1 + MINUTE);
-  clockAt(END);
-  await run("invoice.payment_failed (past due)", "invoice.payment_failed", bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: END, periodEnd: END2, paid: false }), END);
-  await run("invoice.paid, subscription_cycle (recovery: refill + active)", "invoice.paid", bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: END, periodEnd: END2 }), END + DAY);
-  await run("customer.subscription.updated (portal cancel: cancel_at set)", "customer.subscription.updated", sub({ periodStart: END, periodEnd: END2, cancelAt: END2 }), END + DAY + MINUTE);
-  await run("charge.refunded (recorded for review)", "charge.refunded", refundedCharge({ id: "ch_b", customer: "cus_b" }), END + DAY);
-  await run("customer.subscription.deleted (back to free)", "customer.subscription.deleted", sub({ status: "canceled", periodStart: END, periodEnd: END2 }), END2);
+  clockAt(APR_1);
+  await run("invoice.payment_failed (past due)", "invoice.payment_failed", bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2, paid: false }), APR_1);
+  await run("invoice.paid, subscription_cycle (recovery: refill + active)", "invoice.paid", bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2 }), APR_1 + DAY);
+  await run("customer.subscription.updated (portal cancel: cancel_at set)", "customer.subscription.updated", sub({ periodStart: APR_1, periodEnd: END2, cancelAt: END2 }), APR_1 + DAY + MINUTE);
+  await run("charge.refunded (recorded for review)", "charge.refunded", refundedCharge({ id: "ch_b", customer: "cus_b" }), APR_1 + DAY);
+  await run("customer.subscription.deleted (back to free)", "customer.subscription.deleted", sub({ status: "canceled", periodStart: APR_1, periodEnd: END2 }), END2);
   await run("customer.created (unhandled type)", "customer.created", { id: "cus_b", object: "customer" }, END2);
-  await run("customer.subscription.created (unknown customer: unmatched)", "customer.subscription.created", subscription({ id: "sub_x", customer: "cus_x", periodStart: MAR_1, periodEnd: END }), END2);
+  await run("customer.subscription.created (unknown customer: unmatched)", "customer.subscription.created", subscription({ id: "sub_x", customer: "cus_x", periodStart: MAR_1, periodEnd: APR_1 }), END2);
 
   // A second user whose first invoice arrives before any subscription event.
   const bob = await seedUser(t, "bob@example.com");
-  await t.run((ctx) => serviceDb(ctx.db).insert("stripeCustomers", { userId: bob.userId, stripeCustomerId: "cus_c" }));
-  const bobSub = subscription({ id: "sub_c", customer: "cus_c", userId: bob.userId, periodStart: END2, periodEnd: addMonths(MAR_1, 3) });
-  stubStripe({ "GET /v1/subscriptions/*": () => bobSub });
+  const bobStripe = stripeCustomer(bob, { name: "c", periodStart: END2 });
+  await t.run((ctx) => linkCustomer({ db: serviceDb(ctx.db) }, bob.userId, bobStripe.customer));
+  stubStripe({ "GET /v1/subscriptions/*": () => bobStripe.subscription() });
   await run(
     "invoice.paid for a subscription not stored yet (asks, fetches, applies)",
     "invoice.paid",
-    invoice({ id: "in_c", customer: "cus_c", subscription: "sub_c", billingReason: "subscription_create", periodStart: END2, periodEnd: addMonths(MAR_1, 3) }),
+    bobStripe.invoice({ id: "in_c" }),
     END2,
   );
   vi.unstubAllGlobals();

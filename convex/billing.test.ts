@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api";
 import { STRIPE_API_VERSION } from "./lib/stripe";
-import { addMonths } from "./model/time";
-import { checkoutSession, clockAt, customer, deliver, event, expectCode, MAR_1, newBackend, portalSession, price, SECRET_KEY, seedUser, snapshot, stripeEnv, stripeError, type StripeRoutes, stubStripe, subscription } from "../testing";
+import { addMonths, checkoutSession, clockAt, customer, deliver, event, expectCode, MAR_1, newBackend, portalSession, price, SECRET_KEY, seedUser, snapshot, stripeEnv, stripeError, type StripeRoutes, stubStripe, subscription } from "../testing";
 
 // The Stripe API calls: Checkout and the customer portal. `fetch` is stubbed
 // with a fake Stripe that records what the actions send.

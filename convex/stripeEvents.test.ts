@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
-import { APR_1, type Backend, checkoutSession, DAY, deliver, event, expectCode, invoice, MAR_1, MINUTE, newBackend, sec, seedUser, snapshot, stubStripe, subscription, useStripeTestEnv } from "../testing";
+import { APR_1, type Backend, checkoutSession, DAY, deliver, event, expectCode, invoice, MAR_1, MINUTE, newBackend, sec, seedUser, snapshot, stripeCustomer, stubStripe, subscription, useStripeTestEnv } from "../testing";
 
 // The webhook inbox: signatures, exactly-once, failures and reconciliation.
 // What each event does to subscriptions and credits: subscriptions.test.ts.
@@ -11,8 +11,7 @@ useStripeTestEnv();
 async function setup() {
   const t = newBackend();
   const ada = await seedUser(t, "ada@example.com");
-  const sub = (over: Partial<Parameters<typeof subscription>[0]> = {}) =>
-    subscription({ id: "sub_ada", customer: "cus_ada", userId: ada.userId, periodStart: MAR_1, periodEnd: APR_1, ...over });
+  const { subscription: sub } = stripeCustomer(ada);
   return { t, ada, sub };
 }
 

@@ -3,9 +3,8 @@ import { api } from "./_generated/api";
 import { serviceDb } from "./lib/db";
 import { getAccount } from "./model/ledger";
 import { refillOnce, RENEWAL_GRACE_MS } from "./model/refills";
-import { addMonths } from "./model/time";
 import { STRIPE_API_VERSION } from "./lib/stripe";
-import { APR_1, clockAt, creditsOf, DAY, deliver, event, invoice, type InvoiceSpec, MAR_1, newBackend, refundedCharge, SECRET_KEY, seedUser, snapshot, spend, stateWithoutInbox, stripeEnv, stripeError, stubStripe, subscription, type SubscriptionSpec, useStripeTestEnv } from "../testing";
+import { addMonths, APR_1, clockAt, creditsOf, DAY, deliver, event, MAR_1, newBackend, refundedCharge, SECRET_KEY, seedUser, sendEvent, snapshot, spend, stateWithoutInbox, stripeCustomer, stripeEnv, stripeError, stubStripe, subscription, type SubscriptionSpec, useStripeTestEnv } from "../testing";
 
 // invoice.paid, invoice.payment_failed and charge.refunded: credits granted
 // once per paid period, never for a failed or unknown one.
@@ -17,14 +16,8 @@ const END2 = addMonths(MAR_1, 2);
 async function story(plan: Partial<SubscriptionSpec> = {}) {
   const t = newBackend();
   const ada = await seedUser(t, "ada@example.com");
-  const sub = (over: Partial<SubscriptionSpec> = {}) =>
-    subscription({ id: "sub_ada", customer: "cus_ada", userId: ada.userId, periodStart: MAR_1, periodEnd: APR_1, ...plan, ...over });
-  const bill = (over: Partial<InvoiceSpec> = {}) =>
-    invoice({ id: "in_1", customer: "cus_ada", subscription: "sub_ada", billingReason: "subscription_create", periodStart: MAR_1, periodEnd: APR_1, ...over });
-  const send = async (type: string, object: object, at: number, id?: string) => {
-    const res = await deliver(t, event(type, object as Record<string, unknown>, at, id));
-    return { http: res.status, ...((res.status === 200 ? await res.json() : {}) as { status?: string; duplicate?: boolean; note?: string | null }) };
-  };
+  const { subscription: sub, invoice: bill } = stripeCustomer(ada, { plan });
+  const send = (type: string, object: object, at: number, id?: string) => sendEvent(t, type, object, at, { id });
   const credits = async () => (await creditsOf(t, ada.userId)).account!;
   const refills = async () => (await creditsOf(t, ada.userId)).ledger.filter((e) => e.kind === "refill");
   return { t, ada, sub, bill, send, credits, refills };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
-import { APR_1, checkoutSession, creditsOf, deliver, event, MAR_1, MINUTE, newBackend, seedUser, snapshot, spend, stateWithoutInbox, subscription, type SubscriptionSpec, useStripeTestEnv } from "../testing";
+import { APR_1, checkoutSession, creditsOf, MAR_1, MINUTE, newBackend, seedUser, sendOk, snapshot, spend, stateWithoutInbox, stripeCustomer, subscription, useStripeTestEnv } from "../testing";
 
 // customer.subscription.created|updated|deleted and checkout.session.completed:
 // the subscriptions row, its ordering, and the allowance that follows the plan.
@@ -11,13 +11,8 @@ useStripeTestEnv();
 async function story() {
   const t = newBackend();
   const ada = await seedUser(t, "ada@example.com");
-  const sub = (over: Partial<SubscriptionSpec> = {}) =>
-    subscription({ id: "sub_ada", customer: "cus_ada", userId: ada.userId, periodStart: MAR_1, periodEnd: APR_1, ...over });
-  const send = async (type: string, object: object, at: number) => {
-    const res = await deliver(t, event(type, object as Record<string, unknown>, at));
-    expect(res.status).toBe(200);
-    return (await res.json()) as { status: string; duplicate: boolean; note: string | null };
-  };
+  const { subscription: sub } = stripeCustomer(ada);
+  const send = (type: string, object: object, at: number) => sendOk(t, type, object, at);
   const row = () => ada.as.query(api.subscriptions.getSubscription, {});
   return { t, ada, sub, send, row };
 }

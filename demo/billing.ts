@@ -1,10 +1,8 @@
 import { vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { addMonths } from "../convex/model/time";
-import type { Backend } from "../testing";
 import { chapter, say } from "./story";
-import { checkoutSession, customer, deliver, event, invoice, portalSession, price, stripeEnv, stubStripe, subscription } from "../testing";
+import { addMonths, type Backend, checkoutSession, customer, type DeliveryOptions, MINUTE, portalSession, price, sendEvent, stripeCustomer, stripeEnv, stubStripe } from "../testing";
 
 type User = { userId: Id<"users">; as: ReturnType<Backend["withIdentity"]> };
 
@@ -34,19 +32,21 @@ export async function billingChapter(t: Backend, ada: User) {
   chapter("Stripe reports back through the signed webhook");
   const now = Date.now();
   const end = addMonths(now, 1);
-  const sub = (over: Partial<Parameters<typeof subscription>[0]> = {}) =>
-    subscription({ id: "sub_ada", customer: "cus_ada", userId: ada.userId, periodStart: now, periodEnd: end, ...over });
-  const paid = event("invoice.paid", invoice({ id: "in_ada_1", customer: "cus_ada", subscription: "sub_ada", billingReason: "subscription_create", periodStart: now, periodEnd: end }), now);
-  const send = async (label: string, evt: object, opts = {}) => {
-    const res = await deliver(t, evt, opts);
-    const body = res.status === 200 ? ((await res.json()) as { status: string; duplicate: boolean }) : null;
-    say(`${label}: HTTP ${res.status}${body ? `, ${body.duplicate ? "duplicate, nothing changed" : body.status}` : ""}`);
+  const stripe = stripeCustomer(ada, { periodStart: now, periodEnd: end });
+  const sub = stripe.subscription;
+  const send = async (label: string, type: string, object: object, at: number, opts: DeliveryOptions & { id?: string } = {}) => {
+    const sent = await sendEvent(t, type, object, at, opts);
+    say(`${label}: HTTP ${sent.http}${sent.http === 200 ? `, ${sent.duplicate ? "duplicate, nothing changed" : sent.status}` : ""}`);
   };
-  await send("checkout.session.completed", event("checkout.session.completed", checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }), now));
-  await send("customer.subscription.created", event("customer.subscription.created", sub(), now));
-  await send("invoice.paid", paid);
-  await send("invoice.paid delivered again", paid);
-  await send("invoice.paid with a tampered body", paid, { tamper: (b: string) => b.replace("in_ada_1", "in_ada_2") });
+  const paid = stripe.invoice({ id: "in_ada_1" });
+  await send("checkout.session.completed", "checkout.session.completed", stripe.checkout(), now);
+  await send("customer.subscription.created", "customer.subscription.created", sub(), now);
+  await send("invoice.paid", "invoice.paid", paid, now, { id: "evt_paid" });
+  await send("invoice.paid delivered again", "invoice.paid", paid, now, { id: "evt_paid" });
+  await send("invoice.paid with a tampered body", "invoice.paid", paid, now, {
+    id: "evt_paid",
+    tamper: (body) => body.replace("in_ada_1", "in_ada_2"),
+  });
 
   chapter("The subscription is active and the credits are refilled");
   const active = await ada.as.query(api.subscriptions.getSubscription, {});
@@ -58,10 +58,10 @@ export async function billingChapter(t: Backend, ada: User) {
   chapter("Ada cancels in the customer portal");
   const portal = await ada.as.action(api.billing.createPortalSession, {});
   say(`portal: ${portal.url}`);
-  await send("customer.subscription.updated (cancel_at set)", event("customer.subscription.updated", sub({ cancelAt: end }), now + 60_000));
+  await send("customer.subscription.updated (cancel_at set)", "customer.subscription.updated", sub({ cancelAt: end }), now + MINUTE);
   const canceling = await ada.as.query(api.subscriptions.getSubscription, {});
   say(`still ${canceling?.status} until ${new Date(canceling!.cancelAt!).toISOString().slice(0, 10)}`);
-  await send("customer.subscription.deleted", event("customer.subscription.deleted", sub({ status: "canceled", cancelAt: end, endedAt: end }), now + 120_000));
+  await send("customer.subscription.deleted", "customer.subscription.deleted", sub({ status: "canceled", cancelAt: end, endedAt: end }), now + 2 * MINUTE);
   const after = await ada.as.query(api.credits.getCredits, {});
   say(`subscription ${(await ada.as.query(api.subscriptions.getSubscription, {}))?.status}; allowance back to ${after?.monthlyAllowance} from the next refill (balance ${after?.balance} until then)`);
   const inbox = await t.query(internal.stripeEvents.list, { status: "processed" });

@@ -8,9 +8,8 @@ import crons from "../crons";
 import { changeAllowance } from "./entitlements";
 import { getAccount } from "./ledger";
 import { refillOnce, SWEEP_BATCH } from "./refills";
-import { type Backend, creditsOf, newBackend, scheduledStates, seedDueUsers, seedUser } from "../../testing";
+import { at, type Backend, creditsOf, newBackend, scheduledStates, seedDueUsers, seedUser } from "../../testing";
 
-const at = (iso: string) => Date.parse(iso);
 const START = at("2026-01-31T09:00:00Z");
 beforeEach(() => {
   vi.useFakeTimers();
