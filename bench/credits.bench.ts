@@ -2,13 +2,12 @@ import { expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import { SWEEP_BATCH } from "../convex/model/refills";
 import { type Call, measure, measureOne, writeSection } from "./report";
-import { type Backend, newBackend, seedDueUsers, seedUser } from "../testing";
+import { type Backend, JAN_31, newBackend, seedDueUsers, seedUser } from "../testing";
 
-const START = Date.parse("2026-01-31T09:00:00Z");
 
 test("credits: documents per call", async () => {
   vi.useFakeTimers();
-  vi.setSystemTime(START);
+  vi.setSystemTime(JAN_31);
   const t = newBackend(true);
   const { userId, as } = await seedUser(t, "bench@example.com");
   await seedUser(t, "other@example.com");
@@ -65,9 +64,9 @@ test("credits: documents per call", async () => {
 async function refillRun(n: number) {
   // Fake the clock and timers the scheduler uses, not \`performance\` (the wall time below).
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
-  vi.setSystemTime(START);
+  vi.setSystemTime(JAN_31);
   const t: Backend = newBackend(true);
-  await seedDueUsers(t, n, START);
+  await seedDueUsers(t, n, JAN_31);
   const started = performance.now();
   const calls = await measure(async () => {
     await t.mutation(internal.credits.refillDue, {});

@@ -2,11 +2,11 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api";
 import { userDb } from "./lib/db";
 import { chargeUser } from "./model/credits";
-import { creditsOf, expectCode, newBackend, seedUser, snapshot } from "../testing";
+import { at, creditsOf, expectCode, JAN_31, newBackend, seedUser, snapshot } from "../testing";
 
 beforeEach(() => {
   vi.useFakeTimers();
-  vi.setSystemTime(Date.parse("2026-01-31T09:00:00Z"));
+  vi.setSystemTime(JAN_31);
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -21,8 +21,8 @@ describe("getCredits", () => {
     expect(await as.query(api.credits.getCredits, {})).toEqual({
       balance: 100,
       monthlyAllowance: 100,
-      lastRefillAt: Date.parse("2026-01-31T09:00:00Z"),
-      nextRefillAt: Date.parse("2026-02-28T09:00:00Z"),
+      lastRefillAt: JAN_31,
+      nextRefillAt: at("2026-02-28T09:00:00Z"),
     });
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
 import { serviceDb } from "./lib/db";
+import { linkCustomer } from "./model/customers";
 import { getAccount } from "./model/ledger";
 import { refillOnce, RENEWAL_GRACE_MS } from "./model/refills";
 import { STRIPE_API_VERSION } from "./lib/stripe";
@@ -192,9 +193,7 @@ describe("charge.refunded", () => {
     const { t, ada, sub, bill, send } = await story();
     await send("customer.subscription.created", sub(), MAR_1);
     await send("invoice.paid", bill(), MAR_1);
-    await t.run(async (ctx) => {
-      await serviceDb(ctx.db).insert("stripeCustomers", { userId: ada.userId, stripeCustomerId: "cus_ada" });
-    });
+    await t.run((ctx) => linkCustomer({ db: serviceDb(ctx.db) }, ada.userId, "cus_ada"));
     const before = await state(t);
     const result = await send("charge.refunded", refundedCharge({ id: "ch_1", customer: "cus_ada" }), MAR_1 + DAY);
     expect(result).toMatchObject({ status: "needs_attention", note: expect.stringContaining("ch_1") });

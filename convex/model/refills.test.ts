@@ -6,14 +6,13 @@ import type { Id } from "../_generated/dataModel";
 import { serviceDb } from "../lib/db";
 import crons from "../crons";
 import { changeAllowance } from "./entitlements";
-import { getAccount } from "./ledger";
+import { getAccount, updateAccount } from "./ledger";
 import { refillOnce, SWEEP_BATCH } from "./refills";
-import { at, type Backend, creditsOf, newBackend, scheduledStates, seedDueUsers, seedUser } from "../../testing";
+import { at, type Backend, creditsOf, JAN_31, newBackend, scheduledStates, seedDueUsers, seedUser } from "../../testing";
 
-const START = at("2026-01-31T09:00:00Z");
 beforeEach(() => {
   vi.useFakeTimers();
-  vi.setSystemTime(START);
+  vi.setSystemTime(JAN_31);
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -91,7 +90,7 @@ describe("monthly refills on each user's own anniversary", () => {
     // Even an account made due again in the same period is not refilled twice,
     // and leaves the due range.
     const account = await credits(t, ada.userId);
-    await t.run((ctx) => ctx.db.patch("credits", account._id, { nextRefillAt: at("2026-02-28T09:00:00Z") }));
+    await t.run((ctx) => updateAccount({ db: serviceDb(ctx.db) }, account, { nextRefillAt: at("2026-02-28T09:00:00Z") }));
     expect(await sweep(t)).toEqual({ refilled: 0, more: false });
     expect(await creditsOf(t, ada.userId)).toMatchObject({ balance: 90, ledgerSum: 90 });
     expect((await credits(t, ada.userId)).nextRefillAt).toBe(at("2026-03-31T09:00:00Z"));
@@ -175,33 +174,33 @@ describe("the sweep at scale", () => {
 
   test("a refill writes 2 documents per user (the balance and its ledger entry)", async () => {
     const t = newBackend(true);
-    await seedDueUsers(t, 200, START);
+    await seedDueUsers(t, 200, JAN_31);
     const [call] = await measure(() => sweep(t));
     expect(call).toMatchObject({ documentsWritten: 400, documentsRead: 400 });
   });
 
   test("10,000 due users, real limits: self-scheduled batches, none over the limits", async () => {
     const t = newBackend(true);
-    await seedDueUsers(t, 10_000, START);
+    await seedDueUsers(t, 10_000, JAN_31);
     await seedDueUsers(t, 100, at("2026-02-28T09:00:00Z")); // not due: untouched
     expect(await sweep(t)).toEqual({ refilled: SWEEP_BATCH, more: true });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     const states = await scheduledStates(t);
     expect(states.length).toBeGreaterThanOrEqual(10_000 / SWEEP_BATCH - 1);
     expect(states.every((s) => s.state === "success")).toBe(true);
-    expect(await sweepState(t, START, 10_000)).toEqual({ due: 0, refills: 10_000, notRefilled: 100 }); // the 100 not due keep their balance
+    expect(await sweepState(t, JAN_31, 10_000)).toEqual({ due: 0, refills: 10_000, notRefilled: 100 }); // the 100 not due keep their balance
   }, 120_000);
 
   test("with scaled-down limits (200 reads, 200 writes) it still completes", async () => {
     const t = newBackend({ documentsRead: 200, documentsWritten: 200 });
-    await seedDueUsers(t, 500, START, 60);
+    await seedDueUsers(t, 500, JAN_31, 60);
     await sweep(t);
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     const states = await scheduledStates(t);
     // 99 accounts fit each transaction: the first call, then five batches that scheduled each other.
     expect(states.length).toBe(5);
     expect(states.every((s) => s.state === "success")).toBe(true);
-    expect(await sweepState(t, START)).toEqual({ due: 0, refills: 500, notRefilled: 0 });
+    expect(await sweepState(t, JAN_31)).toEqual({ due: 0, refills: 500, notRefilled: 0 });
   });
 });
 

@@ -3,12 +3,11 @@ import { api, internal } from "../_generated/api";
 import { serviceDb } from "../lib/db";
 import { getAccount } from "./ledger";
 import { refillOnce } from "./refills";
-import { creditsOf, expectCode, newBackend, scheduledStates, seedUser, snapshot } from "../../testing";
+import { creditsOf, expectCode, JAN_31, newBackend, scheduledStates, seedUser, snapshot } from "../../testing";
 
-const START = Date.parse("2026-01-31T09:00:00Z");
 beforeEach(() => {
   vi.useFakeTimers();
-  vi.setSystemTime(START);
+  vi.setSystemTime(JAN_31);
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -109,9 +108,9 @@ describe("only the owner", () => {
         userId: bob.userId,
         amount: 1,
         status: "held",
-        expiresAt: START,
+        expiresAt: JAN_31,
         refillCountAtReserve: 0,
-        updatedAt: START,
+        updatedAt: JAN_31,
       });
       await ctx.db.delete("creditReservations", id);
       return id;
@@ -151,7 +150,7 @@ describe("time-to-live", () => {
     const t = newBackend();
     const { userId, as } = await seedUser(t, "ada@example.com");
     const { reservationId } = await as.mutation(api.credits.reserveCredits, { amount: 25, ttlSeconds: 60 });
-    vi.setSystemTime(START + 60_000); // the clock moves, the timer has not fired yet
+    vi.setSystemTime(JAN_31 + 60_000); // the clock moves, the timer has not fired yet
     const before = await snapshot(t);
     const data = await expectCode(as.mutation(api.credits.commitReservation, { reservationId }), "CONFLICT");
     expect(data.status).toBe("expired");

@@ -1,14 +1,12 @@
 import { describe, expect, test } from "vitest";
 import { idOf, invoiceFacts, subscriptionFacts } from "./stripeObjects";
-import { invoice, subscription } from "../../testing";
+import { APR_1, invoice, MAR_1, subscription } from "../../testing";
 
-const START = Date.UTC(2026, 0, 31);
-const END = Date.UTC(2026, 1, 28);
 
 describe("subscriptionFacts", () => {
   test("reads the period from the item (current API) and converts seconds to ms", () => {
     const facts = subscriptionFacts(
-      subscription({ id: "sub_1", customer: "cus_1", userId: "u1", lookupKey: "business_yearly", interval: "year", periodStart: START, periodEnd: END, cancelAt: END, trialEnd: START }),
+      subscription({ id: "sub_1", customer: "cus_1", userId: "u1", lookupKey: "business_yearly", interval: "year", periodStart: MAR_1, periodEnd: APR_1, cancelAt: APR_1, trialEnd: MAR_1 }),
     );
     expect(facts).toEqual({
       stripeSubscriptionId: "sub_1",
@@ -19,46 +17,46 @@ describe("subscriptionFacts", () => {
       priceLookupKey: "business_yearly",
       interval: "year",
       status: "active",
-      currentPeriodStart: START,
-      currentPeriodEnd: END,
+      currentPeriodStart: MAR_1,
+      currentPeriodEnd: APR_1,
       cancelAtPeriodEnd: false,
-      cancelAt: END,
-      trialEnd: START,
+      cancelAt: APR_1,
+      trialEnd: MAR_1,
     });
   });
 
   test("reads the top-level period of older API versions, and an expanded customer", () => {
-    const sub = subscription({ id: "sub_1", customer: "cus_1", periodStart: START, periodEnd: END, legacyPeriod: true });
+    const sub = subscription({ id: "sub_1", customer: "cus_1", periodStart: MAR_1, periodEnd: APR_1, legacyPeriod: true });
     const facts = subscriptionFacts({ ...sub, customer: { id: "cus_1", object: "customer" } });
-    expect(facts).toMatchObject({ currentPeriodStart: START, currentPeriodEnd: END, stripeCustomerId: "cus_1", metadataUserId: null });
+    expect(facts).toMatchObject({ currentPeriodStart: MAR_1, currentPeriodEnd: APR_1, stripeCustomerId: "cus_1", metadataUserId: null });
   });
 
   test("an unknown lookup key gives no plan; a missing period or status is an error, not a guess", () => {
-    const sub = subscription({ id: "sub_1", customer: "cus_1", lookupKey: null, periodStart: START, periodEnd: END });
+    const sub = subscription({ id: "sub_1", customer: "cus_1", lookupKey: null, periodStart: MAR_1, periodEnd: APR_1 });
     expect(subscriptionFacts(sub)).toMatchObject({ planId: null, priceLookupKey: null });
     expect(() => subscriptionFacts({ ...sub, items: { object: "list", data: [] } })).toThrow(/priced item/);
     expect(() => subscriptionFacts({ ...sub, status: "weird" })).toThrow(/unknown status/);
-    const legacy = subscription({ id: "sub_1", customer: "cus_1", periodStart: START, periodEnd: END, legacyPeriod: true });
+    const legacy = subscription({ id: "sub_1", customer: "cus_1", periodStart: MAR_1, periodEnd: APR_1, legacyPeriod: true });
     expect(() => subscriptionFacts({ ...legacy, current_period_end: undefined })).toThrow(/no current period/);
   });
 });
 
 describe("invoiceFacts", () => {
   test("finds the subscription under parent.subscription_details and the paid period on its line", () => {
-    const inv = invoice({ id: "in_1", customer: "cus_1", subscription: "sub_1", billingReason: "subscription_cycle", periodStart: START, periodEnd: END });
+    const inv = invoice({ id: "in_1", customer: "cus_1", subscription: "sub_1", billingReason: "subscription_cycle", periodStart: MAR_1, periodEnd: APR_1 });
     expect(invoiceFacts(inv)).toEqual({
       invoiceId: "in_1",
       stripeCustomerId: "cus_1",
       stripeSubscriptionId: "sub_1",
       billingReason: "subscription_cycle",
-      period: { start: START, end: END },
+      period: { start: MAR_1, end: APR_1 },
     });
   });
 
   test("falls back to the legacy top-level subscription; a non-subscription invoice has none", () => {
-    const legacy = invoice({ id: "in_1", customer: "cus_1", subscription: "sub_1", billingReason: "subscription_create", periodStart: START, periodEnd: END, legacy: true });
+    const legacy = invoice({ id: "in_1", customer: "cus_1", subscription: "sub_1", billingReason: "subscription_create", periodStart: MAR_1, periodEnd: APR_1, legacy: true });
     expect(invoiceFacts(legacy).stripeSubscriptionId).toBe("sub_1");
-    const manual = invoice({ id: "in_2", customer: "cus_1", subscription: null, billingReason: "manual", periodStart: START, periodEnd: END });
+    const manual = invoice({ id: "in_2", customer: "cus_1", subscription: null, billingReason: "manual", periodStart: MAR_1, periodEnd: APR_1 });
     expect(invoiceFacts(manual)).toMatchObject({ stripeSubscriptionId: null, period: null });
   });
 });

@@ -3,12 +3,13 @@ import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { serviceDb } from "../lib/db";
 import type { SubscriptionStatus } from "../../src/subscriptions";
-import { type Backend, newBackend, seedUser } from "../../testing";
+import { type Backend, DAY, newBackend, seedUser } from "../../testing";
+import { save } from "./subscriptions";
 
 async function addSubscription(t: Backend, userId: Id<"users">, id: string, status: SubscriptionStatus) {
   const now = Date.now();
   await t.run((ctx) =>
-    serviceDb(ctx.db).insert("subscriptions", {
+    save({ db: serviceDb(ctx.db) }, null, {
       userId,
       stripeCustomerId: `cus_${userId}`,
       stripeSubscriptionId: id,
@@ -18,7 +19,7 @@ async function addSubscription(t: Backend, userId: Id<"users">, id: string, stat
       interval: "month",
       status,
       currentPeriodStart: now,
-      currentPeriodEnd: now + 30 * 86_400_000,
+      currentPeriodEnd: now + 30 * DAY,
       cancelAtPeriodEnd: false,
       cancelAt: null,
       trialEnd: null,
