@@ -6,4 +6,6 @@ export * from "./clock";
 export * from "./credits";
 export * from "./db";
 export * from "./stripe";
-export * from "./stripeObjects";
+export * from "./stripePayments";
+export { sec } from "./stripeShapes";
+export * from "./stripeSubscriptions";

@@ -1,0 +1,151 @@
+// Stripe subscriptions for tests: prices, items and subscriptions, shaped as
+// Stripe sends them on the pinned API version (convex/lib/stripe.ts).
+// Each builder is checked against the `stripe` SDK's type for its object
+// (`satisfies`), so a field the SDK renames, removes or newly requires fails
+// the typecheck. Values: what the handlers read, plus what makes an object
+// recognisable (ids, amounts, statuses from Stripe's published examples);
+// unread nullable fields are null, as Stripe sends them when unset. The
+// pre-2025 shapes (`legacyPeriod`, `legacy`) are outside the SDK types; the
+// builders say how they carry them.
+import Stripe from "stripe";
+import { decimal, EXAMPLE_TIME, list, nulls, type Payload, PRODUCT, sec, secOrNull, userMetadata } from "./stripeShapes";
+
+export type PriceSpec = { id?: string; lookupKey?: string | null; interval?: "month" | "year"; unitAmount?: number };
+
+/** A recurring price; `lookupKey` maps it to a plan (null: not in the catalogue). */
+export function price(p: PriceSpec = {}): Payload<Stripe.Price> {
+  const lookupKey = p.lookupKey === undefined ? "pro_monthly" : p.lookupKey;
+  const unitAmount = p.unitAmount ?? 2000;
+  return {
+    id: p.id ?? `price_${lookupKey ?? "unlisted"}`,
+    object: "price",
+    active: true,
+    billing_scheme: "per_unit",
+    created: EXAMPLE_TIME,
+    currency: "usd",
+    livemode: false,
+    lookup_key: lookupKey,
+    metadata: {},
+    product: PRODUCT,
+    recurring: { interval: p.interval ?? "month", interval_count: 1, meter: null, trial_period_days: null, usage_type: "licensed" },
+    tax_behavior: "unspecified",
+    type: "recurring",
+    unit_amount: unitAmount,
+    unit_amount_decimal: decimal(unitAmount),
+    ...nulls<Stripe.Price>()("custom_unit_amount", "nickname", "tiers_mode", "transform_quantity"),
+  } satisfies Stripe.Price;
+}
+
+/** The deprecated plan that Stripe still sends beside each item's price, mirroring it. */
+function planOf(pr: Stripe.Price): Stripe.Plan {
+  return {
+    id: pr.id,
+    object: "plan",
+    active: pr.active,
+    amount: pr.unit_amount,
+    amount_decimal: pr.unit_amount_decimal,
+    billing_scheme: pr.billing_scheme,
+    created: pr.created,
+    currency: pr.currency,
+    interval: pr.recurring?.interval ?? "month",
+    interval_count: pr.recurring?.interval_count ?? 1,
+    livemode: pr.livemode,
+    metadata: pr.metadata,
+    nickname: pr.nickname,
+    product: pr.product,
+    usage_type: pr.recurring?.usage_type ?? "licensed",
+    ...nulls<Stripe.Plan>()("meter", "tiers_mode", "transform_usage", "trial_period_days"),
+  };
+}
+
+/** A subscription item: on current API versions it carries the billing period. */
+export function subscriptionItem(p: {
+  id?: string;
+  subscription: string;
+  price: Stripe.Price;
+  periodStart: number;
+  periodEnd: number;
+}): Payload<Stripe.SubscriptionItem> {
+  return {
+    id: p.id ?? `si_${p.subscription}`,
+    object: "subscription_item",
+    created: sec(p.periodStart),
+    current_period_end: sec(p.periodEnd),
+    current_period_start: sec(p.periodStart),
+    discounts: [],
+    metadata: {},
+    plan: planOf(p.price),
+    price: p.price,
+    quantity: 1,
+    subscription: p.subscription,
+    tax_rates: [],
+    ...nulls<Stripe.SubscriptionItem>()("billing_thresholds", "current_trial"),
+  } satisfies Stripe.SubscriptionItem;
+}
+
+export type SubscriptionSpec = {
+  id: string;
+  customer: string;
+  /** Any string, so a test can send a status Stripe never does (the handler must refuse it). */
+  status?: string;
+  /** Our checkout sets it; portal- or dashboard-made subscriptions lack it. */
+  userId?: string | null;
+  lookupKey?: string | null;
+  interval?: "month" | "year";
+  priceId?: string;
+  periodStart: number;
+  periodEnd: number;
+  cancelAtPeriodEnd?: boolean;
+  cancelAt?: number | null;
+  trialEnd?: number | null;
+  canceledAt?: number | null;
+  endedAt?: number | null;
+  /** Pre-2025 shape: the period top-level, not on the item. */
+  legacyPeriod?: boolean;
+};
+
+/** A subscription object as Stripe sends it (in events and from the API). */
+export function subscription(p: SubscriptionSpec): Payload<Stripe.Subscription> {
+  const itemPrice = price({ id: p.priceId, lookupKey: p.lookupKey, interval: p.interval });
+  const item: Stripe.SubscriptionItem = subscriptionItem({ subscription: p.id, price: itemPrice, periodStart: p.periodStart, periodEnd: p.periodEnd });
+  const itemsUrl = `/v1/subscription_items?subscription=${p.id}`;
+  const sub = {
+    id: p.id,
+    object: "subscription",
+    automatic_tax: { enabled: false, disabled_reason: null, liability: null },
+    billing_cycle_anchor: sec(p.periodStart),
+    billing_mode: { type: "classic", flexible: null },
+    billing_schedules: [],
+    cancel_at: secOrNull(p.cancelAt),
+    cancel_at_period_end: p.cancelAtPeriodEnd ?? false,
+    canceled_at: secOrNull(p.canceledAt),
+    cancellation_details: nulls<Stripe.Subscription.CancellationDetails>()("comment", "feedback", "feedback_option", "reason"),
+    collection_method: "charge_automatically",
+    created: sec(p.periodStart),
+    currency: "usd",
+    customer: p.customer,
+    default_tax_rates: [],
+    discounts: [],
+    ended_at: secOrNull(p.endedAt),
+    invoice_settings: { issuer: { type: "self" }, ...nulls<Stripe.Subscription.InvoiceSettings>()("account_tax_ids", "custom_fields", "description", "footer") },
+    items: list([item], itemsUrl),
+    livemode: false,
+    metadata: userMetadata(p.userId),
+    start_date: sec(p.periodStart),
+    // Cast: the spec takes any string (see SubscriptionSpec.status); the SDK types the known statuses.
+    status: (p.status ?? "active") as Stripe.Subscription.Status,
+    trial_end: secOrNull(p.trialEnd),
+    trial_start: p.trialEnd ? sec(p.periodStart) : null,
+    ...nulls<Stripe.Subscription>()(
+      "application", "application_fee_percent", "billing_cycle_anchor_config", "billing_thresholds", "customer_account",
+      "days_until_due", "default_payment_method", "default_source", "description", "latest_invoice", "managed_payments",
+      "next_pending_invoice_item_invoice", "on_behalf_of", "pause_collection", "payment_settings", "pending_invoice_item_interval",
+      "pending_setup_intent", "pending_update", "schedule", "test_clock", "transfer_data", "trial_settings",
+    ),
+  } satisfies Stripe.Subscription;
+  if (!p.legacyPeriod) return sub;
+  // Before 2025-03-31.basil the period was top-level (extra keys, which Payload
+  // allows) and items had none. Cast: the SDK's item type requires the period.
+  const { current_period_start, current_period_end, ...legacyItem } = item;
+  return { ...sub, items: list([legacyItem as Stripe.SubscriptionItem], itemsUrl), current_period_start, current_period_end };
+}
