@@ -7,6 +7,7 @@ import { addMonths } from "./model/time";
 import { event, invoice, refundedCharge, subscription, type InvoiceSpec, type SubscriptionSpec } from "./stripe.fixtures";
 import { clockAt, creditsOf, DAY, deliver, END, SECRET_KEY, spend, stateWithoutInbox, stripeEnv, stripeError, stubStripe, T0, useStripeTestEnv } from "./stripe.setup";
 import { newBackend, seedUser, snapshot } from "./test.setup";
+import { expectConsole } from "../testing/console";
 import { STRIPE_API_VERSION } from "./lib/stripe";
 
 // invoice.paid, invoice.payment_failed and charge.refunded: credits granted
@@ -169,6 +170,11 @@ describe("invoice.paid for a subscription not stored yet", () => {
 
   test("when Stripe cannot be asked, answers 500 with nothing applied; the next delivery applies", async () => {
     const { t, sub, bill, credits } = await story();
+    const failed = [
+      "Stripe event failed: CONFIGURATION: STRIPE_SECRET_KEY is not set on this deployment",
+      "Stripe event failed: STRIPE_ERROR: Stripe refused to read a subscription",
+    ];
+    const errors = expectConsole("error", ...failed);
     const paid = event("invoice.paid", bill(), T0);
     delete process.env.STRIPE_SECRET_KEY;
     const before = await state(t);
@@ -180,6 +186,7 @@ describe("invoice.paid for a subscription not stored yet", () => {
     expect((await snapshot(t)).stripeEvents).toEqual([
       expect.objectContaining({ status: "failed", attempts: 2, lastError: expect.stringContaining("STRIPE_ERROR") }),
     ]);
+    expect(errors.messages).toEqual(failed);
 
     stubStripe({ "GET /v1/subscriptions/*": () => sub() });
     expect((await deliver(t, paid)).status).toBe(200);
