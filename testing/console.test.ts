@@ -31,9 +31,13 @@ test("restores the console after the test", () => {
 
 test("fails the test unless every pattern matched a message (assertPrinted, run when the test ends)", () => {
   const logs = expectConsole("log", "first", /second/);
-  expect(() => logs.assertPrinted()).toThrow("expected console.log to print a message matching \"first\", /second/; it printed nothing");
+  expect(() => logs.assertPrinted()).toThrow(
+    'expected console.log to print a message matching "first", /second/; it printed nothing',
+  );
   console.log("first message");
-  expect(() => logs.assertPrinted()).toThrow("expected console.log to print a message matching /second/; it printed\n  first message");
+  expect(() => logs.assertPrinted()).toThrow(
+    "expected console.log to print a message matching /second/; it printed\n  first message",
+  );
   console.log("second message");
   logs.assertPrinted();
 });

@@ -67,4 +67,5 @@ export function expectConsole(method: ConsoleMethod, ...patterns: (RegExp | stri
   return { messages, assertPrinted };
 }
 
-const describe = (pattern: RegExp | string) => (typeof pattern === "string" ? JSON.stringify(pattern) : String(pattern));
+const describe = (pattern: RegExp | string) =>
+  typeof pattern === "string" ? JSON.stringify(pattern) : String(pattern);
