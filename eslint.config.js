@@ -4,9 +4,25 @@ import tseslint from "typescript-eslint";
 const rawBuilders = ["query", "mutation", "action", "internalQuery", "internalMutation", "internalAction"];
 
 export default tseslint.config(
-  { ignores: ["convex/_generated/**", "node_modules/**", "bench/**/*.md"] },
+  { ignores: ["convex/_generated/**", "node_modules/**", "bench/**/*.md", ".vitest/**"] },
   ...tseslint.configs.recommended,
   ...convexPlugin.configs.recommended,
+  {
+    // Type information for the TypeScript files: tsconfig.json includes every
+    // one that is linted (scripts/*.mjs and eslint.config.js are plain JS and
+    // are linted without it).
+    files: ["**/*.ts", "**/*.tsx"],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // Convex: await every promise. An un-awaited ctx.db or ctx.scheduler call
+      // may not run before the function returns, or its error goes unseen.
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/await-thenable": "error",
+    },
+  },
   {
     files: ["convex/**/*.ts", "src/**/*.ts", "src/**/*.tsx"],
     rules: {

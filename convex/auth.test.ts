@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
-import { newBackend } from "../testing";
+import { expectConsole, newBackend } from "../testing";
 
 // OAuth providers are enabled by their env vars, read when convex/auth.ts is
 // first loaded. This file sets GitHub's before anything loads it; Google's
@@ -19,7 +19,9 @@ describe("OAuth providers follow their env vars", () => {
 
   test("Google, not configured, is refused and creates nothing", async () => {
     const t = newBackend();
+    const errors = expectConsole("error", "Provider `google` is not configured");
     await expect(t.action(api.auth.signIn, { provider: "google", params: {} })).rejects.toThrow(/google/i);
+    expect(errors.messages).toEqual(["Provider `google` is not configured, available providers are `password`, `github`."]);
     expect(await t.run((ctx) => ctx.db.query("authVerifiers").collect())).toEqual([]);
   });
 });

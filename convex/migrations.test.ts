@@ -1,6 +1,6 @@
 import { afterEach, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
-import { newBackend } from "../testing";
+import { expectConsole, newBackend } from "../testing";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -8,6 +8,8 @@ afterEach(() => {
 
 test("normalizeProfileEmails lower-cases old emails in batches and is resumable", async () => {
   vi.useFakeTimers();
+  // convex-helpers reports each migration's end on console.debug.
+  const debug = expectConsole("debug", "Migration migrations:normalizeProfileEmails is done.", "Migration already done.");
   const t = newBackend();
   // 450 old profiles (more than two batches of 200), a third already normalized.
   await t.run(async (ctx) => {
@@ -20,6 +22,7 @@ test("normalizeProfileEmails lower-cases old emails in batches and is resumable"
 
   await t.mutation(internal.migrations.runAll, {});
   await t.finishAllScheduledFunctions(vi.runAllTimers);
+  expect(debug.messages).toEqual(["Migration migrations:normalizeProfileEmails is done."]);
 
   const profiles = await t.run((ctx) => ctx.db.query("profiles").collect());
   expect(profiles.every((p) => p.email === p.email.toLowerCase())).toBe(true);
@@ -35,4 +38,5 @@ test("normalizeProfileEmails lower-cases old emails in batches and is resumable"
   await t.finishAllScheduledFunctions(vi.runAllTimers);
   const again = await t.run((ctx) => ctx.db.query("migrations").collect());
   expect(again.find((m) => m.name === "migrations:normalizeProfileEmails")!.processed).toBe(450);
+  expect(debug.messages.slice(1)).toEqual(["Migration already done."]);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
-import { APR_1, type Backend, checkoutSession, DAY, deliver, event, expectCode, invoice, MAR_1, MINUTE, newBackend, sec, seedUser, snapshot, stripeCustomer, stubStripe, subscription, useStripeTestEnv } from "../testing";
+import { APR_1, type Backend, checkoutSession, DAY, deliver, event, expectCode, expectConsole, invoice, MAR_1, MINUTE, newBackend, sec, seedUser, snapshot, stripeCustomer, stubStripe, subscription, useStripeTestEnv } from "../testing";
 
 // The webhook inbox: signatures, exactly-once, failures and reconciliation.
 // What each event does to subscriptions and credits: subscriptions.test.ts.
@@ -49,9 +49,11 @@ describe("signature", () => {
   test("without STRIPE_WEBHOOK_SECRET the endpoint answers 500 (Stripe retries) and writes nothing", async () => {
     const { t, sub } = await setup();
     delete process.env.STRIPE_WEBHOOK_SECRET;
+    const errors = expectConsole("error", "STRIPE_WEBHOOK_SECRET is not set");
     const before = await snapshot(t);
     expect((await deliver(t, event("customer.subscription.created", sub(), MAR_1))).status).toBe(500);
     expect(await snapshot(t)).toEqual(before);
+    expect(errors.messages).toEqual(["STRIPE_WEBHOOK_SECRET is not set; Stripe events are not being processed"]);
   });
 });
 
@@ -110,6 +112,7 @@ describe("exactly once", () => {
 describe("failures", () => {
   test("a processing error answers 500, leaves no partial state, records the failure; the next delivery applies", async () => {
     const { t, sub } = await setup();
+    const errors = expectConsole("error", "Stripe event failed: subscription sub_ada has unknown status mystery");
     const before = await snapshot(t);
     // A subscription whose status Stripe never sends: the handler throws.
     const broken = sub({ status: "mystery" });
@@ -125,6 +128,8 @@ describe("failures", () => {
     // Stripe retries; the second failure is counted too.
     expect((await deliver(t, evt)).status).toBe(500);
     expect((await inbox(t))[0]).toMatchObject({ status: "failed", attempts: 2 });
+    // Each failed delivery is logged once, for the deployment's logs.
+    expect(errors.messages).toHaveLength(2);
 
     // Once the handler can read it (here: the same event id, fixed), it applies once.
     const fixed = { ...evt, data: { object: sub() } };

@@ -5,7 +5,7 @@ import { linkCustomer } from "./model/customers";
 import { getAccount } from "./model/ledger";
 import { refillOnce, RENEWAL_GRACE_MS } from "./model/refills";
 import { STRIPE_API_VERSION } from "./lib/stripe";
-import { addMonths, APR_1, clockAt, creditsOf, DAY, deliver, event, MAR_1, newBackend, refundedCharge, SECRET_KEY, seedUser, sendEvent, snapshot, spend, stateWithoutInbox, stripeCustomer, stripeEnv, stripeError, stubStripe, subscription, type SubscriptionSpec, useStripeTestEnv } from "../testing";
+import { addMonths, APR_1, clockAt, creditsOf, DAY, deliver, event, expectConsole, MAR_1, newBackend, refundedCharge, SECRET_KEY, seedUser, sendEvent, snapshot, spend, stateWithoutInbox, stripeCustomer, stripeEnv, stripeError, stubStripe, subscription, type SubscriptionSpec, useStripeTestEnv } from "../testing";
 
 // invoice.paid, invoice.payment_failed and charge.refunded: credits granted
 // once per paid period, never for a failed or unknown one.
@@ -161,6 +161,11 @@ describe("invoice.paid for a subscription not stored yet", () => {
 
   test("when Stripe cannot be asked, answers 500 with nothing applied; the next delivery applies", async () => {
     const { t, sub, bill, credits } = await story();
+    const failed = [
+      "Stripe event failed: CONFIGURATION: STRIPE_SECRET_KEY is not set on this deployment",
+      "Stripe event failed: STRIPE_ERROR: Stripe refused to read a subscription",
+    ];
+    const errors = expectConsole("error", ...failed);
     const paid = event("invoice.paid", bill(), MAR_1);
     delete process.env.STRIPE_SECRET_KEY;
     const before = await state(t);
@@ -172,6 +177,7 @@ describe("invoice.paid for a subscription not stored yet", () => {
     expect((await snapshot(t)).stripeEvents).toEqual([
       expect.objectContaining({ status: "failed", attempts: 2, lastError: expect.stringContaining("STRIPE_ERROR") }),
     ]);
+    expect(errors.messages).toEqual(failed);
 
     stubStripe({ "GET /v1/subscriptions/*": () => sub() });
     expect((await deliver(t, paid)).status).toBe(200);

@@ -3,6 +3,7 @@
 // or `../testing` in a clone). Never deployed: it lives outside `convex/`.
 export * from "./backend";
 export * from "./clock";
+export * from "./console";
 export * from "./credits";
 export * from "./db";
 export * from "./stripe";
