@@ -4,7 +4,6 @@ import { SWEEP_BATCH } from "../convex/model/refills";
 import { type Call, measure, measureOne, writeSection } from "./report";
 import { type Backend, JAN_31, newBackend, seedDueUsers, seedUser } from "../testing";
 
-
 test("credits: documents per call", async () => {
   vi.useFakeTimers();
   vi.setSystemTime(JAN_31);
@@ -32,7 +31,9 @@ test("credits: documents per call", async () => {
     ],
     [
       "credits.commitReservation (part, rest returned)",
-      await measureOne(() => as.mutation(api.credits.commitReservation, { reservationId: r2.reservationId, amount: 2 })),
+      await measureOne(() =>
+        as.mutation(api.credits.commitReservation, { reservationId: r2.reservationId, amount: 2 }),
+      ),
     ],
     [
       "credits.releaseReservation",

@@ -4,7 +4,13 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TransactionMetrics } from "convex/server";
 
-export type Call = { name: string; documentsRead: number; documentsWritten: number; bytesRead: number; bytesWritten: number };
+export type Call = {
+  name: string;
+  documentsRead: number;
+  documentsWritten: number;
+  bytesRead: number;
+  bytesWritten: number;
+};
 
 /** Runs `work` and returns every query/mutation it ran, with its counts, in order. */
 export async function measure(work: () => Promise<unknown>): Promise<Call[]> {
@@ -33,17 +39,17 @@ export async function measureOne(work: () => Promise<unknown>): Promise<Call> {
 }
 
 /** Writes a section of bench/README.md and prints it. */
-export function writeSection(file: string, title: string, intro: string, header: string[], rows: (string | number)[][]) {
+export function writeSection(
+  file: string,
+  title: string,
+  intro: string,
+  header: string[],
+  rows: (string | number)[][],
+) {
   const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
-  const text = [
-    `## ${title}`,
-    "",
-    intro,
-    "",
-    line(header),
-    line(header.map(() => "---")),
-    ...rows.map(line),
-  ].join("\n");
+  const text = [`## ${title}`, "", intro, "", line(header), line(header.map(() => "---")), ...rows.map(line)].join(
+    "\n",
+  );
   writeFileSync(join(import.meta.dirname, "results", `${file}.md`), text + "\n");
   console.log(`\n${text}\n`);
 }

@@ -2,7 +2,23 @@ import { expect, test, vi } from "vitest";
 import { serviceDb } from "../convex/lib/db";
 import { linkCustomer } from "../convex/model/customers";
 import { measure, writeSection, type Call } from "./report";
-import { addMonths, APR_1, clockAt, DAY, deliver, event, MAR_1, MINUTE, newBackend, refundedCharge, seedUser, stripeCustomer, stripeEnv, stubStripe, subscription } from "../testing";
+import {
+  addMonths,
+  APR_1,
+  clockAt,
+  DAY,
+  deliver,
+  event,
+  MAR_1,
+  MINUTE,
+  newBackend,
+  refundedCharge,
+  seedUser,
+  stripeCustomer,
+  stripeEnv,
+  stubStripe,
+  subscription,
+} from "../testing";
 
 // Documents read and written by the one internal mutation that records and
 // applies each Stripe event (`stripeEvents:ingest`), in a realistic sequence
@@ -29,17 +45,62 @@ test("webhooks: documents per event", async () => {
   await run("customer.subscription.created (first: upgrade from free)", "customer.subscription.created", sub(), MAR_1);
   await run("invoice.paid, subscription_create (refill)", "invoice.paid", bill(), MAR_1, "evt_first_paid");
   await run("invoice.paid, same event again (duplicate)", "invoice.paid", bill(), MAR_1, "evt_first_paid");
-  await run("customer.subscription.updated (upgrade pro → business)", "customer.subscription.updated", sub({ lookupKey: "business_monthly" }), MAR_1 + MINUTE);
-  await run("customer.subscription.updated (downgrade business → pro)", "customer.subscription.updated", sub(), MAR_1 + 2 * MINUTE);
-  await run("customer.subscription.updated (older: ignored)", "customer.subscription.updated", sub({ status: "unpaid" }), MAR_1 + MINUTE);
+  await run(
+    "customer.subscription.updated (upgrade pro → business)",
+    "customer.subscription.updated",
+    sub({ lookupKey: "business_monthly" }),
+    MAR_1 + MINUTE,
+  );
+  await run(
+    "customer.subscription.updated (downgrade business → pro)",
+    "customer.subscription.updated",
+    sub(),
+    MAR_1 + 2 * MINUTE,
+  );
+  await run(
+    "customer.subscription.updated (older: ignored)",
+    "customer.subscription.updated",
+    sub({ status: "unpaid" }),
+    MAR_1 + MINUTE,
+  );
   clockAt(APR_1);
-  await run("invoice.payment_failed (past due)", "invoice.payment_failed", bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2, paid: false }), APR_1);
-  await run("invoice.paid, subscription_cycle (recovery: refill + active)", "invoice.paid", bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2 }), APR_1 + DAY);
-  await run("customer.subscription.updated (portal cancel: cancel_at set)", "customer.subscription.updated", sub({ periodStart: APR_1, periodEnd: END2, cancelAt: END2 }), APR_1 + DAY + MINUTE);
-  await run("charge.refunded (recorded for review)", "charge.refunded", refundedCharge({ id: "ch_b", customer: "cus_b" }), APR_1 + DAY);
-  await run("customer.subscription.deleted (back to free)", "customer.subscription.deleted", sub({ status: "canceled", periodStart: APR_1, periodEnd: END2 }), END2);
+  await run(
+    "invoice.payment_failed (past due)",
+    "invoice.payment_failed",
+    bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2, paid: false }),
+    APR_1,
+  );
+  await run(
+    "invoice.paid, subscription_cycle (recovery: refill + active)",
+    "invoice.paid",
+    bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2 }),
+    APR_1 + DAY,
+  );
+  await run(
+    "customer.subscription.updated (portal cancel: cancel_at set)",
+    "customer.subscription.updated",
+    sub({ periodStart: APR_1, periodEnd: END2, cancelAt: END2 }),
+    APR_1 + DAY + MINUTE,
+  );
+  await run(
+    "charge.refunded (recorded for review)",
+    "charge.refunded",
+    refundedCharge({ id: "ch_b", customer: "cus_b" }),
+    APR_1 + DAY,
+  );
+  await run(
+    "customer.subscription.deleted (back to free)",
+    "customer.subscription.deleted",
+    sub({ status: "canceled", periodStart: APR_1, periodEnd: END2 }),
+    END2,
+  );
   await run("customer.created (unhandled type)", "customer.created", { id: "cus_b", object: "customer" }, END2);
-  await run("customer.subscription.created (unknown customer: unmatched)", "customer.subscription.created", subscription({ id: "sub_x", customer: "cus_x", periodStart: MAR_1, periodEnd: APR_1 }), END2);
+  await run(
+    "customer.subscription.created (unknown customer: unmatched)",
+    "customer.subscription.created",
+    subscription({ id: "sub_x", customer: "cus_x", periodStart: MAR_1, periodEnd: APR_1 }),
+    END2,
+  );
 
   // A second user whose first invoice arrives before any subscription event.
   const bob = await seedUser(t, "bob@example.com");

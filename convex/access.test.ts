@@ -24,7 +24,12 @@ function publicFunctions(): Map<string, Registered> {
     const module = path.replace(/^\.\//, "").replace(/\.ts$/, "");
     for (const [name, value] of Object.entries(exports)) {
       const fn = value as Registered;
-      if (fn && (typeof fn === "object" || typeof fn === "function") && fn.isPublic && (fn.isQuery || fn.isMutation || fn.isAction)) {
+      if (
+        fn &&
+        (typeof fn === "object" || typeof fn === "function") &&
+        fn.isPublic &&
+        (fn.isQuery || fn.isMutation || fn.isAction)
+      ) {
         found.set(`${module}:${name}`, fn);
       }
     }

@@ -21,7 +21,9 @@ describe("OAuth providers follow their env vars", () => {
     const t = newBackend();
     const errors = expectConsole("error", "Provider `google` is not configured");
     await expect(t.action(api.auth.signIn, { provider: "google", params: {} })).rejects.toThrow(/google/i);
-    expect(errors.messages).toEqual(["Provider `google` is not configured, available providers are `password`, `github`."]);
+    expect(errors.messages).toEqual([
+      "Provider `google` is not configured, available providers are `password`, `github`.",
+    ]);
     expect(await t.run((ctx) => ctx.db.query("authVerifiers").collect())).toEqual([]);
   });
 });

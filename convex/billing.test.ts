@@ -1,7 +1,27 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api";
 import { STRIPE_API_VERSION } from "./lib/stripe";
-import { addMonths, checkoutSession, clockAt, customer, deliver, event, expectCode, MAR_1, newBackend, portalSession, price, SECRET_KEY, seedUser, snapshot, stripeEnv, stripeError, type StripeRoutes, stubStripe, subscription } from "../testing";
+import {
+  addMonths,
+  checkoutSession,
+  clockAt,
+  customer,
+  deliver,
+  event,
+  expectCode,
+  MAR_1,
+  newBackend,
+  portalSession,
+  price,
+  SECRET_KEY,
+  seedUser,
+  snapshot,
+  stripeEnv,
+  stripeError,
+  type StripeRoutes,
+  stubStripe,
+  subscription,
+} from "../testing";
 
 // The Stripe API calls: Checkout and the customer portal. `fetch` is stubbed
 // with a fake Stripe that records what the actions send.
@@ -30,12 +50,25 @@ function fakeStripe(over: StripeRoutes = {}) {
     },
     "GET /v1/prices": (req) => {
       const key = req.query.get("lookup_keys[0]");
-      return { object: "list", data: [price({ lookupKey: key, id: `price_${key}` })], has_more: false, url: "/v1/prices" };
+      return {
+        object: "list",
+        data: [price({ lookupKey: key, id: `price_${key}` })],
+        has_more: false,
+        url: "/v1/prices",
+      };
     },
     "POST /v1/checkout/sessions": (req) =>
-      checkoutSession({ customer: req.form.get("customer"), clientReferenceId: req.form.get("client_reference_id"), url: CHECKOUT_URL }),
+      checkoutSession({
+        customer: req.form.get("customer"),
+        clientReferenceId: req.form.get("client_reference_id"),
+        url: CHECKOUT_URL,
+      }),
     "POST /v1/billing_portal/sessions": (req) =>
-      portalSession({ customer: req.form.get("customer")!, returnUrl: req.form.get("return_url")!, url: "https://billing.stripe.com/p/session/test_1" }),
+      portalSession({
+        customer: req.form.get("customer")!,
+        returnUrl: req.form.get("return_url")!,
+        url: "https://billing.stripe.com/p/session/test_1",
+      }),
     ...over,
   });
 }
@@ -45,7 +78,9 @@ describe("createCheckoutSession", () => {
     const t = newBackend();
     const ada = await seedUser(t, "ada@example.com");
     const requests = fakeStripe();
-    expect(await ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "year" })).toEqual({ url: CHECKOUT_URL });
+    expect(await ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "year" })).toEqual({
+      url: CHECKOUT_URL,
+    });
 
     expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       "POST /v1/customers",
@@ -73,7 +108,9 @@ describe("createCheckoutSession", () => {
       success_url: `${SITE}/billing?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: `${SITE}/billing?checkout=canceled`,
     });
-    expect((await snapshot(t)).stripeCustomers).toEqual([expect.objectContaining({ userId: ada.userId, stripeCustomerId: "cus_1" })]);
+    expect((await snapshot(t)).stripeCustomers).toEqual([
+      expect.objectContaining({ userId: ada.userId, stripeCustomerId: "cus_1" }),
+    ]);
 
     // A second checkout reuses the linked customer.
     requests.length = 0;
@@ -100,21 +137,42 @@ describe("createCheckoutSession", () => {
     const ada = await seedUser(t, "ada@example.com");
     const requests = fakeStripe();
     const before = await snapshot(t);
-    await expectCode(t.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }), "UNAUTHENTICATED");
-    await expectCode(ada.as.action(api.billing.createCheckoutSession, { planId: "free", interval: "month" }), "INVALID_ARGUMENT");
+    await expectCode(
+      t.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
+      "UNAUTHENTICATED",
+    );
+    await expectCode(
+      ada.as.action(api.billing.createCheckoutSession, { planId: "free", interval: "month" }),
+      "INVALID_ARGUMENT",
+    );
     delete process.env.STRIPE_SECRET_KEY;
-    const missing = await expectCode(ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }), "CONFIGURATION");
+    const missing = await expectCode(
+      ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
+      "CONFIGURATION",
+    );
     expect(missing.variable).toBe("STRIPE_SECRET_KEY");
     stripeEnv();
     delete process.env.SITE_URL;
-    await expectCode(ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }), "CONFIGURATION");
+    await expectCode(
+      ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
+      "CONFIGURATION",
+    );
     expect(requests).toEqual([]);
     expect(await snapshot(t)).toEqual(before);
 
     process.env.SITE_URL = SITE;
-    const sub = subscription({ id: "sub_1", customer: "cus_1", userId: ada.userId, periodStart: MAR_1, periodEnd: addMonths(MAR_1, 1) });
+    const sub = subscription({
+      id: "sub_1",
+      customer: "cus_1",
+      userId: ada.userId,
+      periodStart: MAR_1,
+      periodEnd: addMonths(MAR_1, 1),
+    });
     await deliver(t, event("customer.subscription.created", sub, MAR_1));
-    await expectCode(ada.as.action(api.billing.createCheckoutSession, { planId: "business", interval: "month" }), "CONFLICT");
+    await expectCode(
+      ada.as.action(api.billing.createCheckoutSession, { planId: "business", interval: "month" }),
+      "CONFLICT",
+    );
     expect(requests).toEqual([]);
   });
 
@@ -122,13 +180,26 @@ describe("createCheckoutSession", () => {
     const t = newBackend();
     const ada = await seedUser(t, "ada@example.com");
     fakeStripe({ "GET /v1/prices": () => ({ object: "list", data: [], has_more: false, url: "/v1/prices" }) });
-    const data = await expectCode(ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }), "CONFIGURATION");
+    const data = await expectCode(
+      ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
+      "CONFIGURATION",
+    );
     expect(data.lookupKey).toBe("pro_monthly");
     expect((await snapshot(t)).stripeCustomers).toHaveLength(1);
 
-    fakeStripe({ "POST /v1/checkout/sessions": () => stripeError(400, "invalid_request_error", "No such price", "resource_missing") });
-    const refused = await expectCode(ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }), "STRIPE_ERROR");
-    expect(refused).toMatchObject({ stripeType: "StripeInvalidRequestError", stripeCode: "resource_missing", status: 400 });
+    fakeStripe({
+      "POST /v1/checkout/sessions": () =>
+        stripeError(400, "invalid_request_error", "No such price", "resource_missing"),
+    });
+    const refused = await expectCode(
+      ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
+      "STRIPE_ERROR",
+    );
+    expect(refused).toMatchObject({
+      stripeType: "StripeInvalidRequestError",
+      stripeCode: "resource_missing",
+      status: 400,
+    });
   });
 });
 
@@ -143,7 +214,9 @@ describe("createPortalSession", () => {
 
     await ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" });
     requests.length = 0;
-    expect(await ada.as.action(api.billing.createPortalSession, {})).toEqual({ url: "https://billing.stripe.com/p/session/test_1" });
+    expect(await ada.as.action(api.billing.createPortalSession, {})).toEqual({
+      url: "https://billing.stripe.com/p/session/test_1",
+    });
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ method: "POST", path: "/v1/billing_portal/sessions" });
     expect(Object.fromEntries(requests[0]!.form)).toEqual({ customer: "cus_1", return_url: `${SITE}/billing` });

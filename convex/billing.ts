@@ -49,7 +49,8 @@ export const createCheckoutSession = userAction({
         stripe.prices.list({ lookup_keys: [lookupKey], active: true, limit: 1 }),
       );
       const price = prices.data[0];
-      if (price === undefined) fail("CONFIGURATION", `No active Stripe price has lookup key ${lookupKey}`, { lookupKey });
+      if (price === undefined)
+        fail("CONFIGURATION", `No active Stripe price has lookup key ${lookupKey}`, { lookupKey });
       const session = await callStripe("start a checkout", () =>
         stripe.checkout.sessions.create({
           mode: "subscription",
@@ -80,7 +81,9 @@ export const createPortalSession = userAction({
   handler: async (ctx): Promise<{ url: string }> => {
     const site = requireEnv("SITE_URL");
     const stripe = stripeClient();
-    const { stripeCustomerId }: BillingState = await ctx.runQuery(internal.billing.billingState, { userId: ctx.userId });
+    const { stripeCustomerId }: BillingState = await ctx.runQuery(internal.billing.billingState, {
+      userId: ctx.userId,
+    });
     if (stripeCustomerId === null) fail("CONFLICT", "No billing account yet: subscribe to a plan first");
     const session = await callStripe("open the billing portal", () =>
       stripe.billingPortal.sessions.create({ customer: stripeCustomerId, return_url: `${site}/billing` }),

@@ -137,8 +137,13 @@ describe("consumeCredits", () => {
       as.mutation(api.credits.consumeCredits, { amount: 500, idempotencyKey: "big" }),
       "INSUFFICIENT_CREDITS",
     );
-    await expectCode(as.mutation(api.credits.consumeCredits, { amount: 101, idempotencyKey: "big" }), "INSUFFICIENT_CREDITS");
-    expect(await as.mutation(api.credits.consumeCredits, { amount: 50, idempotencyKey: "big" })).toEqual({ balance: 50 });
+    await expectCode(
+      as.mutation(api.credits.consumeCredits, { amount: 101, idempotencyKey: "big" }),
+      "INSUFFICIENT_CREDITS",
+    );
+    expect(await as.mutation(api.credits.consumeCredits, { amount: 50, idempotencyKey: "big" })).toEqual({
+      balance: 50,
+    });
   });
 
   test("anonymous callers are refused and change nothing", async () => {
@@ -232,7 +237,9 @@ describe("access matrix: owner, another user, anonymous, for every public credit
     // Another user: sees and spends only their own; Ada's reservations are NOT_FOUND to him.
     const adaBefore = await adaRows();
     expect((await bob.as.query(api.credits.getCredits, {}))?.balance).toBe(100);
-    expect((await bob.as.query(api.credits.listCreditHistory, page)).page.every((e) => e.userId === bob.userId)).toBe(true);
+    expect((await bob.as.query(api.credits.listCreditHistory, page)).page.every((e) => e.userId === bob.userId)).toBe(
+      true,
+    );
     expect(await bob.as.mutation(api.credits.consumeCredits, { amount: 5 })).toEqual({ balance: 95 });
     expect((await bob.as.mutation(api.credits.reserveCredits, { amount: 5 })).balance).toBe(90);
     await expectCode(bob.as.mutation(api.credits.commitReservation, { reservationId: held }), "NOT_FOUND");
@@ -251,5 +258,8 @@ describe("access matrix: owner, another user, anonymous, for every public credit
 
 const onlyOf = (userId: string) => (state: Record<string, unknown[]>) =>
   Object.fromEntries(
-    Object.entries(state).map(([table, rows]) => [table, rows.filter((r) => (r as { userId: string }).userId === userId)]),
+    Object.entries(state).map(([table, rows]) => [
+      table,
+      rows.filter((r) => (r as { userId: string }).userId === userId),
+    ]),
   );

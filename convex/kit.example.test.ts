@@ -3,7 +3,17 @@
 // (or "../testing" in a clone of this package).
 import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
-import { creditsOf, expectCode, MAR_1, newBackend, seedUser, sendOk, snapshot, stripeCustomer, useStripeTestEnv } from "../testing";
+import {
+  creditsOf,
+  expectCode,
+  MAR_1,
+  newBackend,
+  seedUser,
+  sendOk,
+  snapshot,
+  stripeCustomer,
+  useStripeTestEnv,
+} from "../testing";
 
 // Stripe's env vars for this file, and the clock frozen at 1 March 2026 in each test.
 useStripeTestEnv();
@@ -13,7 +23,10 @@ describe("a feature that costs 500 credits", () => {
     const t = newBackend();
     const ada = await seedUser(t, "ada@example.com"); // as sign-up leaves her: profile, 100 credits
     const before = await snapshot(t);
-    const refused = await expectCode(ada.as.mutation(api.credits.consumeCredits, { amount: 500 }), "INSUFFICIENT_CREDITS");
+    const refused = await expectCode(
+      ada.as.mutation(api.credits.consumeCredits, { amount: 500 }),
+      "INSUFFICIENT_CREDITS",
+    );
     expect(refused).toMatchObject({ balance: 100, required: 500 });
     expect(await snapshot(t)).toEqual(before);
   });
@@ -26,7 +39,10 @@ describe("a feature that costs 500 credits", () => {
     await sendOk(t, "customer.subscription.created", stripe.subscription(), MAR_1);
     await sendOk(t, "invoice.paid", stripe.invoice(), MAR_1);
 
-    expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({ planId: "pro", status: "active" });
+    expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({
+      planId: "pro",
+      status: "active",
+    });
     expect(await ada.as.mutation(api.credits.consumeCredits, { amount: 500, idempotencyKey: "job-1" })).toEqual({
       balance: 500,
     });

@@ -9,7 +9,11 @@ afterEach(() => {
 test("normalizeProfileEmails lower-cases old emails in batches and is resumable", async () => {
   vi.useFakeTimers();
   // convex-helpers reports each migration's end on console.debug.
-  const debug = expectConsole("debug", "Migration migrations:normalizeProfileEmails is done.", "Migration already done.");
+  const debug = expectConsole(
+    "debug",
+    "Migration migrations:normalizeProfileEmails is done.",
+    "Migration already done.",
+  );
   const t = newBackend();
   // 450 old profiles (more than two batches of 200), a third already normalized.
   await t.run(async (ctx) => {

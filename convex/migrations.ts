@@ -15,10 +15,9 @@ import { emailAddress } from "./model/users";
 //
 // The helper is typed for the raw builder; ours hands it the service-role db,
 // which keeps `updatedAt` on the rows it patches and supports every call it makes.
-const migration = makeMigration(
-  internalMutation as unknown as MutationBuilder<DataModel, "internal">,
-  { migrationTable: "migrations" },
-);
+const migration = makeMigration(internalMutation as unknown as MutationBuilder<DataModel, "internal">, {
+  migrationTable: "migrations",
+});
 
 /**
  * Profiles created before sign-up lower-cased emails kept the case the user

@@ -65,7 +65,9 @@ describe("profiles", () => {
     const before = await snapshot(t);
     for (const extra of [{ email: "evil@example.com" }, { userId: ada.userId }, { updatedAt: 1 }]) {
       // Rejected by the args validator before the handler runs.
-      await expect(ada.as.mutation(api.profiles.updateProfile, extra as never)).rejects.toThrow(/Validator|extra field/i);
+      await expect(ada.as.mutation(api.profiles.updateProfile, extra as never)).rejects.toThrow(
+        /Validator|extra field/i,
+      );
     }
     expect(await snapshot(t)).toEqual(before);
   });

@@ -1,12 +1,31 @@
 import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
-import { APR_1, type Backend, checkoutSession, DAY, deliver, event, expectCode, expectConsole, invoice, MAR_1, MINUTE, newBackend, sec, seedUser, snapshot, stripeCustomer, stubStripe, subscription, useStripeTestEnv } from "../testing";
+import {
+  APR_1,
+  type Backend,
+  checkoutSession,
+  DAY,
+  deliver,
+  event,
+  expectCode,
+  expectConsole,
+  invoice,
+  MAR_1,
+  MINUTE,
+  newBackend,
+  sec,
+  seedUser,
+  snapshot,
+  stripeCustomer,
+  stubStripe,
+  subscription,
+  useStripeTestEnv,
+} from "../testing";
 
 // The webhook inbox: signatures, exactly-once, failures and reconciliation.
 // What each event does to subscriptions and credits: subscriptions.test.ts.
 
 useStripeTestEnv();
-
 
 async function setup() {
   const t = newBackend();
@@ -30,10 +49,14 @@ describe("signature", () => {
   test("a stale timestamp (over 300 s old) is refused; 299 s old is accepted", async () => {
     const { t, sub } = await setup();
     const before = await snapshot(t);
-    const stale = await deliver(t, event("customer.subscription.created", sub(), MAR_1), { timestamp: sec(MAR_1) - 301 });
+    const stale = await deliver(t, event("customer.subscription.created", sub(), MAR_1), {
+      timestamp: sec(MAR_1) - 301,
+    });
     expect(stale.status).toBe(400);
     expect(await snapshot(t)).toEqual(before);
-    const fresh = await deliver(t, event("customer.subscription.created", sub(), MAR_1), { timestamp: sec(MAR_1) - 299 });
+    const fresh = await deliver(t, event("customer.subscription.created", sub(), MAR_1), {
+      timestamp: sec(MAR_1) - 299,
+    });
     expect(fresh.status).toBe(200);
   });
 
@@ -65,7 +88,9 @@ describe("exactly once", () => {
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ ok: true, status: "processed", duplicate: false });
     const after = await snapshot(t);
-    expect(after.credits).toEqual([expect.objectContaining({ userId: ada.userId, balance: 1000, monthlyAllowance: 1000 })]);
+    expect(after.credits).toEqual([
+      expect.objectContaining({ userId: ada.userId, balance: 1000, monthlyAllowance: 1000 }),
+    ]);
 
     const again = await deliver(t, evt);
     expect(again.status).toBe(200);
@@ -121,7 +146,12 @@ describe("failures", () => {
     expect(res.status).toBe(500);
     const after = await snapshot(t);
     expect(after.stripeEvents).toEqual([
-      expect.objectContaining({ eventId: evt.id, status: "failed", attempts: 1, lastError: expect.stringContaining("mystery") }),
+      expect.objectContaining({
+        eventId: evt.id,
+        status: "failed",
+        attempts: 1,
+        lastError: expect.stringContaining("mystery"),
+      }),
     ]);
     expect({ ...after, stripeEvents: [] }).toEqual({ ...before, stripeEvents: [] });
 
@@ -135,7 +165,9 @@ describe("failures", () => {
     const fixed = { ...evt, data: { object: sub() } };
     expect((await deliver(t, fixed)).status).toBe(200);
     const state = await snapshot(t);
-    expect(state.stripeEvents).toEqual([expect.objectContaining({ status: "processed", attempts: 3, lastError: null })]);
+    expect(state.stripeEvents).toEqual([
+      expect.objectContaining({ status: "processed", attempts: 3, lastError: null }),
+    ]);
     expect(state.subscriptions).toHaveLength(1);
   });
 });
@@ -146,7 +178,9 @@ describe("reconciliation", () => {
     const evt = event("customer.created", { id: "cus_x", object: "customer" }, MAR_1);
     const res = await deliver(t, evt);
     expect(res.status).toBe(200);
-    expect(await inbox(t)).toEqual([expect.objectContaining({ status: "ignored", note: "customer.created is not handled" })]);
+    expect(await inbox(t)).toEqual([
+      expect.objectContaining({ status: "ignored", note: "customer.created is not handled" }),
+    ]);
   });
 
   test("an unknown customer is recorded as unmatched, listed, and applied by a replay once linked", async () => {
@@ -163,7 +197,11 @@ describe("reconciliation", () => {
 
     const unmatched = await t.query(internal.stripeEvents.list, { status: "unmatched" });
     expect(unmatched).toEqual([
-      expect.objectContaining({ eventId: evt.id, stripeCustomerId: "cus_unknown", note: "No user for customer cus_unknown" }),
+      expect.objectContaining({
+        eventId: evt.id,
+        stripeCustomerId: "cus_unknown",
+        note: "No user for customer cus_unknown",
+      }),
     ]);
     expect(unmatched[0]).not.toHaveProperty("payload");
 
@@ -171,7 +209,10 @@ describe("reconciliation", () => {
     await t.mutation(internal.billing.linkCustomer, { userId: ada.userId, stripeCustomerId: "cus_unknown" });
     const replayed = await t.action(internal.stripeEvents.replay, { eventId: evt.id });
     expect(replayed).toMatchObject({ ok: true, status: "processed" });
-    expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({ stripeSubscriptionId: "sub_x", planId: "pro" });
+    expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({
+      stripeSubscriptionId: "sub_x",
+      planId: "pro",
+    });
     expect(await t.query(internal.stripeEvents.list, { status: "unmatched" })).toEqual([]);
     expect((await inbox(t))[0]).toMatchObject({ status: "processed", attempts: 2 });
   });
@@ -181,7 +222,14 @@ describe("reconciliation", () => {
     await deliver(t, event("customer.subscription.created", sub(), MAR_1));
     const paid = event(
       "invoice.paid",
-      invoice({ id: "in_1", customer: "cus_ada", subscription: "sub_ada", billingReason: "subscription_create", periodStart: MAR_1, periodEnd: APR_1 }),
+      invoice({
+        id: "in_1",
+        customer: "cus_ada",
+        subscription: "sub_ada",
+        billingReason: "subscription_create",
+        periodStart: MAR_1,
+        periodEnd: APR_1,
+      }),
       MAR_1,
     );
     await deliver(t, paid);

@@ -103,7 +103,12 @@ async function deliver(ctx: Pick<ActionCtx, "runMutation">, body: string, replay
       if (result.kind === "needs_subscription") throw new Error(`subscription ${id} could not be stored`);
     }
     const duplicate = result.kind === "duplicate";
-    return { ok: true, status: result.status, duplicate, note: duplicate ? null : (result as { note: string | null }).note };
+    return {
+      ok: true,
+      status: result.status,
+      duplicate,
+      note: duplicate ? null : (result as { note: string | null }).note,
+    };
   } catch (error) {
     const message = describe(error);
     console.error(`Stripe event failed: ${message}`);

@@ -5,7 +5,32 @@ import { linkCustomer } from "./model/customers";
 import { getAccount } from "./model/ledger";
 import { refillOnce, RENEWAL_GRACE_MS } from "./model/refills";
 import { STRIPE_API_VERSION } from "./lib/stripe";
-import { addMonths, APR_1, clockAt, creditsOf, DAY, deliver, event, expectConsole, MAR_1, newBackend, refundedCharge, SECRET_KEY, seedUser, sendEvent, snapshot, spend, stateWithoutInbox, stripeCustomer, stripeEnv, stripeError, stubStripe, subscription, type SubscriptionSpec, useStripeTestEnv } from "../testing";
+import {
+  addMonths,
+  APR_1,
+  clockAt,
+  creditsOf,
+  DAY,
+  deliver,
+  event,
+  expectConsole,
+  MAR_1,
+  newBackend,
+  refundedCharge,
+  SECRET_KEY,
+  seedUser,
+  sendEvent,
+  snapshot,
+  spend,
+  stateWithoutInbox,
+  stripeCustomer,
+  stripeEnv,
+  stripeError,
+  stubStripe,
+  subscription,
+  type SubscriptionSpec,
+  useStripeTestEnv,
+} from "../testing";
 
 // invoice.paid, invoice.payment_failed and charge.refunded: credits granted
 // once per paid period, never for a failed or unknown one.
@@ -46,7 +71,10 @@ describe("invoice.paid", () => {
     expect(await snapshot(t)).toEqual(before);
     await spend(t, ada.userId, 10);
     const spent = await state(t);
-    expect(await send("invoice.paid", bill(), MAR_1, "evt_paid_again")).toMatchObject({ status: "processed", note: "Invoice in_1 already refilled" });
+    expect(await send("invoice.paid", bill(), MAR_1, "evt_paid_again")).toMatchObject({
+      status: "processed",
+      note: "Invoice in_1 already refilled",
+    });
     expect(await state(t)).toEqual(spent);
   });
 
@@ -59,7 +87,11 @@ describe("invoice.paid", () => {
     const renewal = bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2 });
     await send("customer.subscription.updated", sub({ periodStart: APR_1, periodEnd: END2 }), APR_1);
     await send("invoice.paid", renewal, APR_1, "evt_renewal");
-    expect(await credits()).toMatchObject({ balance: 1000, nextRefillAt: END2 + RENEWAL_GRACE_MS, refillAnchorAt: APR_1 });
+    expect(await credits()).toMatchObject({
+      balance: 1000,
+      nextRefillAt: END2 + RENEWAL_GRACE_MS,
+      refillAnchorAt: APR_1,
+    });
     const before = await snapshot(t);
     expect(await send("invoice.paid", renewal, APR_1, "evt_renewal")).toMatchObject({ duplicate: true });
     expect(await snapshot(t)).toEqual(before);
@@ -68,10 +100,19 @@ describe("invoice.paid", () => {
 
   test("a yearly plan refills now and hands the other months to the sweep, anchored at the period start", async () => {
     const yearEnd = addMonths(MAR_1, 12);
-    const { sub, bill, send, credits } = await story({ lookupKey: "business_yearly", interval: "year", periodEnd: yearEnd });
+    const { sub, bill, send, credits } = await story({
+      lookupKey: "business_yearly",
+      interval: "year",
+      periodEnd: yearEnd,
+    });
     await send("customer.subscription.created", sub(), MAR_1);
     await send("invoice.paid", bill({ periodEnd: yearEnd }), MAR_1);
-    expect(await credits()).toMatchObject({ balance: 10_000, monthlyAllowance: 10_000, nextRefillAt: addMonths(MAR_1, 1), refillAnchorAt: MAR_1 });
+    expect(await credits()).toMatchObject({
+      balance: 10_000,
+      monthlyAllowance: 10_000,
+      nextRefillAt: addMonths(MAR_1, 1),
+      refillAnchorAt: MAR_1,
+    });
   });
 
   test("a renewal paid late, after the sweep already refilled that period, grants nothing twice", async () => {
@@ -84,13 +125,25 @@ describe("invoice.paid", () => {
     await t.run(async (ctx) => {
       const db = serviceDb(ctx.db);
       const account = (await getAccount({ db }, ada.userId))!;
-      await refillOnce({ db }, account, { allowance: 1000, key: "period:test", reason: "sweep", nextRefillAt: addMonths(MAR_1, 2), now: sweepAt });
+      await refillOnce({ db }, account, {
+        allowance: 1000,
+        key: "period:test",
+        reason: "sweep",
+        nextRefillAt: addMonths(MAR_1, 2),
+        now: sweepAt,
+      });
     });
     await spend(t, ada.userId, 300);
     clockAt(sweepAt + DAY);
     const late = bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2 });
-    expect(await send("invoice.paid", late, sweepAt + DAY)).toMatchObject({ note: "This period was already refilled by the monthly sweep" });
-    expect(await credits()).toMatchObject({ balance: 700, nextRefillAt: END2 + RENEWAL_GRACE_MS, refillAnchorAt: APR_1 });
+    expect(await send("invoice.paid", late, sweepAt + DAY)).toMatchObject({
+      note: "This period was already refilled by the monthly sweep",
+    });
+    expect(await credits()).toMatchObject({
+      balance: 700,
+      nextRefillAt: END2 + RENEWAL_GRACE_MS,
+      refillAnchorAt: APR_1,
+    });
     expect(await refills()).toHaveLength(2);
   });
 
@@ -102,8 +155,13 @@ describe("invoice.paid", () => {
     clockAt(APR_1);
     const renewal = bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2 });
     const creditsBefore = await creditsOf(t, ada.userId);
-    expect(await send("invoice.payment_failed", { ...renewal, status: "open", amount_paid: 0 }, APR_1)).toMatchObject({ status: "processed" });
-    expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({ status: "past_due", lastEventAt: APR_1 });
+    expect(await send("invoice.payment_failed", { ...renewal, status: "open", amount_paid: 0 }, APR_1)).toMatchObject({
+      status: "processed",
+    });
+    expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({
+      status: "past_due",
+      lastEventAt: APR_1,
+    });
     expect(await creditsOf(t, ada.userId)).toEqual(creditsBefore);
 
     // A failure notice older than the last applied change does nothing.
@@ -121,8 +179,12 @@ describe("invoice.paid", () => {
     const { t, sub, bill, send } = await story();
     await send("customer.subscription.created", sub(), MAR_1);
     const before = await state(t);
-    expect(await send("invoice.paid", bill({ id: "in_u", billingReason: "subscription_update" }), MAR_1)).toMatchObject({ status: "ignored" });
-    expect(await send("invoice.paid", bill({ id: "in_m", billingReason: "manual", subscription: null }), MAR_1)).toMatchObject({ status: "ignored" });
+    expect(await send("invoice.paid", bill({ id: "in_u", billingReason: "subscription_update" }), MAR_1)).toMatchObject(
+      { status: "ignored" },
+    );
+    expect(
+      await send("invoice.paid", bill({ id: "in_m", billingReason: "manual", subscription: null }), MAR_1),
+    ).toMatchObject({ status: "ignored" });
     expect(await state(t)).toEqual(before);
   });
 
@@ -155,7 +217,10 @@ describe("invoice.paid for a subscription not stored yet", () => {
     expect(requests[0]).toMatchObject({ method: "GET", path: "/v1/subscriptions/sub_ada" });
     expect(requests[0]!.headers.get("authorization")).toBe(`Bearer ${SECRET_KEY}`);
     expect(requests[0]!.headers.get("stripe-version")).toBe(STRIPE_API_VERSION);
-    expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({ planId: "pro", lastEventAt: MAR_1 });
+    expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({
+      planId: "pro",
+      lastEventAt: MAR_1,
+    });
     expect(await credits()).toMatchObject({ balance: 1000, monthlyAllowance: 1000 });
   });
 
@@ -170,7 +235,10 @@ describe("invoice.paid for a subscription not stored yet", () => {
     delete process.env.STRIPE_SECRET_KEY;
     const before = await state(t);
     expect((await deliver(t, paid)).status).toBe(500);
-    stubStripe({ "GET /v1/subscriptions/*": () => stripeError(404, "invalid_request_error", "No such subscription", "resource_missing") });
+    stubStripe({
+      "GET /v1/subscriptions/*": () =>
+        stripeError(404, "invalid_request_error", "No such subscription", "resource_missing"),
+    });
     stripeEnv();
     expect((await deliver(t, paid)).status).toBe(500);
     expect(await state(t)).toEqual(before);
@@ -187,7 +255,10 @@ describe("invoice.paid for a subscription not stored yet", () => {
 
   test("a fetched subscription that leads to no user is recorded as unmatched", async () => {
     const { t, bill, send } = await story();
-    stubStripe({ "GET /v1/subscriptions/*": () => subscription({ id: "sub_ada", customer: "cus_ada", periodStart: MAR_1, periodEnd: APR_1 }) });
+    stubStripe({
+      "GET /v1/subscriptions/*": () =>
+        subscription({ id: "sub_ada", customer: "cus_ada", periodStart: MAR_1, periodEnd: APR_1 }),
+    });
     const before = await state(t);
     expect(await send("invoice.paid", bill(), MAR_1)).toMatchObject({ http: 200, status: "unmatched" });
     expect(await state(t)).toEqual(before);
@@ -204,11 +275,15 @@ describe("charge.refunded", () => {
     const result = await send("charge.refunded", refundedCharge({ id: "ch_1", customer: "cus_ada" }), MAR_1 + DAY);
     expect(result).toMatchObject({ status: "needs_attention", note: expect.stringContaining("ch_1") });
     expect(await state(t)).toEqual(before);
-    expect((await snapshot(t)).stripeEvents).toContainEqual(expect.objectContaining({ type: "charge.refunded", userId: ada.userId }));
+    expect((await snapshot(t)).stripeEvents).toContainEqual(
+      expect.objectContaining({ type: "charge.refunded", userId: ada.userId }),
+    );
   });
 
   test("for an unknown customer is unmatched", async () => {
     const { send } = await story();
-    expect(await send("charge.refunded", refundedCharge({ id: "ch_2", customer: "cus_nobody" }), MAR_1)).toMatchObject({ status: "unmatched" });
+    expect(await send("charge.refunded", refundedCharge({ id: "ch_2", customer: "cus_nobody" }), MAR_1)).toMatchObject({
+      status: "unmatched",
+    });
   });
 });

@@ -1,12 +1,26 @@
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
-import { APR_1, checkoutSession, creditsOf, MAR_1, MINUTE, newBackend, seedUser, sendOk, snapshot, spend, stateWithoutInbox, stripeCustomer, subscription, useStripeTestEnv } from "../testing";
+import {
+  APR_1,
+  checkoutSession,
+  creditsOf,
+  MAR_1,
+  MINUTE,
+  newBackend,
+  seedUser,
+  sendOk,
+  snapshot,
+  spend,
+  stateWithoutInbox,
+  stripeCustomer,
+  subscription,
+  useStripeTestEnv,
+} from "../testing";
 
 // customer.subscription.created|updated|deleted and checkout.session.completed:
 // the subscriptions row, its ordering, and the allowance that follows the plan.
 
 useStripeTestEnv();
-
 
 async function story() {
   const t = newBackend();
@@ -23,7 +37,9 @@ describe("subscription rows", () => {
   test("created stores every field, in ms, and a first subscription is an upgrade from free", async () => {
     const { t, ada, sub, send, row } = await story();
     await spend(t, ada.userId, 30);
-    expect(await send("customer.subscription.created", sub({ trialEnd: null }), MAR_1)).toMatchObject({ status: "processed" });
+    expect(await send("customer.subscription.created", sub({ trialEnd: null }), MAR_1)).toMatchObject({
+      status: "processed",
+    });
     expect(await row()).toMatchObject({
       userId: ada.userId,
       stripeCustomerId: "cus_ada",
@@ -66,21 +82,39 @@ describe("subscription rows", () => {
     await send("customer.subscription.created", sub(), MAR_1);
     await send("customer.subscription.updated", sub({ lookupKey: "business_monthly" }), MAR_1 + 2 * MINUTE);
     const before = await state(t);
-    expect(await send("customer.subscription.updated", sub({ lookupKey: "pro_monthly" }), MAR_1 + MINUTE)).toMatchObject({
+    expect(
+      await send("customer.subscription.updated", sub({ lookupKey: "pro_monthly" }), MAR_1 + MINUTE),
+    ).toMatchObject({
       status: "ignored",
       note: "Older than the change already applied",
     });
     expect(await state(t)).toEqual(before);
     // Same second as the last one applied: it is applied (arrival order).
-    await send("customer.subscription.updated", sub({ lookupKey: "business_yearly", interval: "year" }), MAR_1 + 2 * MINUTE);
+    await send(
+      "customer.subscription.updated",
+      sub({ lookupKey: "business_yearly", interval: "year" }),
+      MAR_1 + 2 * MINUTE,
+    );
     expect(await row()).toMatchObject({ planId: "business", interval: "year" });
   });
 
   test("a subscription without metadata.userId is matched through the customer link", async () => {
     const { t, ada, send, row } = await story();
-    await send("checkout.session.completed", checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }), MAR_1);
-    expect((await snapshot(t)).stripeCustomers).toEqual([expect.objectContaining({ userId: ada.userId, stripeCustomerId: "cus_ada" })]);
-    const noMeta = subscription({ id: "sub_portal", customer: "cus_ada", userId: null, periodStart: MAR_1, periodEnd: APR_1 });
+    await send(
+      "checkout.session.completed",
+      checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }),
+      MAR_1,
+    );
+    expect((await snapshot(t)).stripeCustomers).toEqual([
+      expect.objectContaining({ userId: ada.userId, stripeCustomerId: "cus_ada" }),
+    ]);
+    const noMeta = subscription({
+      id: "sub_portal",
+      customer: "cus_ada",
+      userId: null,
+      periodStart: MAR_1,
+      periodEnd: APR_1,
+    });
     expect(await send("customer.subscription.created", noMeta, MAR_1)).toMatchObject({ status: "processed" });
     expect(await row()).toMatchObject({ stripeSubscriptionId: "sub_portal", userId: ada.userId });
   });
@@ -88,11 +122,25 @@ describe("subscription rows", () => {
   test("checkout.session.completed links once; a customer already linked to someone else is never moved", async () => {
     const { t, ada, send } = await story();
     const bob = await seedUser(t, "bob@example.com");
-    await send("checkout.session.completed", checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }), MAR_1);
+    await send(
+      "checkout.session.completed",
+      checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }),
+      MAR_1,
+    );
     const before = await state(t);
-    expect(await send("checkout.session.completed", checkoutSession({ id: "cs_2", customer: "cus_ada", clientReferenceId: ada.userId }), MAR_1)).toMatchObject({ status: "processed" });
     expect(
-      await send("checkout.session.completed", checkoutSession({ id: "cs_3", customer: "cus_ada", clientReferenceId: bob.userId }), MAR_1),
+      await send(
+        "checkout.session.completed",
+        checkoutSession({ id: "cs_2", customer: "cus_ada", clientReferenceId: ada.userId }),
+        MAR_1,
+      ),
+    ).toMatchObject({ status: "processed" });
+    expect(
+      await send(
+        "checkout.session.completed",
+        checkoutSession({ id: "cs_3", customer: "cus_ada", clientReferenceId: bob.userId }),
+        MAR_1,
+      ),
     ).toMatchObject({ status: "needs_attention" });
     expect(await state(t)).toEqual(before);
   });
@@ -150,9 +198,18 @@ describe("plan changes and cancellation", () => {
   test("an unknown price is stored with its price id and free entitlements, flagged, with no paid credits", async () => {
     const { t, ada, sub, send, row } = await story();
     const before = await creditsOf(t, ada.userId);
-    const result = await send("customer.subscription.created", sub({ lookupKey: "enterprise_monthly", priceId: "price_ent" }), MAR_1);
+    const result = await send(
+      "customer.subscription.created",
+      sub({ lookupKey: "enterprise_monthly", priceId: "price_ent" }),
+      MAR_1,
+    );
     expect(result).toMatchObject({ status: "needs_attention", note: expect.stringContaining("price_ent") });
-    expect(await row()).toMatchObject({ planId: "free", priceId: "price_ent", priceLookupKey: "enterprise_monthly", status: "active" });
+    expect(await row()).toMatchObject({
+      planId: "free",
+      priceId: "price_ent",
+      priceLookupKey: "enterprise_monthly",
+      status: "active",
+    });
     expect(await creditsOf(t, ada.userId)).toEqual(before);
   });
 });

@@ -12,9 +12,7 @@ describe("sign-up", () => {
     expect(state.profiles).toEqual([
       expect.objectContaining({ userId, email: "ada@example.com", updatedAt: expect.any(Number) }),
     ]);
-    expect(state.credits).toEqual([
-      expect.objectContaining({ userId, balance: 100, monthlyAllowance: 100 }),
-    ]);
+    expect(state.credits).toEqual([expect.objectContaining({ userId, balance: 100, monthlyAllowance: 100 })]);
     expect(state.creditLedger).toEqual([
       expect.objectContaining({ userId, delta: 100, balanceAfter: 100, kind: "signup" }),
     ]);

@@ -11,7 +11,10 @@ test("the type guard accepts our error data and nothing else", () => {
 });
 
 test("appErrorOf reads a ConvexError's data and ignores other errors", () => {
-  expect(appErrorOf(new ConvexError({ code: "CONFLICT", message: "taken" }))).toEqual({ code: "CONFLICT", message: "taken" });
+  expect(appErrorOf(new ConvexError({ code: "CONFLICT", message: "taken" }))).toEqual({
+    code: "CONFLICT",
+    message: "taken",
+  });
   expect(appErrorOf(new Error("Server Error"))).toBeNull();
   expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
 });

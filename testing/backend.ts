@@ -12,11 +12,9 @@ import schema from "../convex/schema";
 export const modules = import.meta.glob(["../convex/**/*.*s", "!../convex/**/*.*.*s"]);
 
 export type Backend = TestConvex<typeof schema>;
-export type TransactionLimits = NonNullable<Parameters<typeof convexTest>[0] extends infer O
-  ? O extends { transactionLimits?: infer L }
-    ? L
-    : never
-  : never>;
+export type TransactionLimits = NonNullable<
+  Parameters<typeof convexTest>[0] extends infer O ? (O extends { transactionLimits?: infer L } ? L : never) : never
+>;
 
 /** Auth env for @convex-dev/auth: a fresh RS256 key pair per test file, and the URLs it signs for. */
 async function authEnv() {

@@ -157,7 +157,8 @@ export function stubStripe(routes: StripeRoutes): StripeRequest[] {
     const route = Object.entries(routes).find(([key]) => {
       const [m, pattern] = key.split(" ") as [string, string];
       return (
-        m === method && (pattern.endsWith("*") ? url.pathname.startsWith(pattern.slice(0, -1)) : url.pathname === pattern)
+        m === method &&
+        (pattern.endsWith("*") ? url.pathname.startsWith(pattern.slice(0, -1)) : url.pathname === pattern)
       );
     });
     if (route === undefined) throw new Error(`unstubbed Stripe call ${method} ${url.pathname}`);

@@ -33,7 +33,13 @@ function lineParent(p: InvoiceSpec): Stripe.InvoiceLineItem.Parent | null {
     const invoiceItem = { invoice_item: `ii_${p.id}`, proration: false, proration_details: null, subscription: null };
     return { type: "invoice_item_details", invoice_item_details: invoiceItem, subscription_item_details: null };
   }
-  const item = { invoice_item: null, proration: false, proration_details: null, subscription: p.subscription, subscription_item: `si_${p.subscription}` };
+  const item = {
+    invoice_item: null,
+    proration: false,
+    proration_details: null,
+    subscription: p.subscription,
+    subscription_item: `si_${p.subscription}`,
+  };
   return { type: "subscription_item_details", invoice_item_details: null, subscription_item_details: item };
 }
 
@@ -78,7 +84,10 @@ export function invoice(p: InvoiceSpec): Payload<Stripe.Invoice> {
     amount_shipping: 0,
     attempt_count: 1,
     attempted: true,
-    automatic_tax: { enabled: false, ...nulls<Stripe.Invoice.AutomaticTax>()("disabled_reason", "liability", "provider", "status") },
+    automatic_tax: {
+      enabled: false,
+      ...nulls<Stripe.Invoice.AutomaticTax>()("disabled_reason", "liability", "provider", "status"),
+    },
     billing_reason: p.billingReason,
     collection_method: "charge_automatically",
     created: at,
@@ -95,7 +104,11 @@ export function invoice(p: InvoiceSpec): Payload<Stripe.Invoice> {
     parent:
       p.subscription === null
         ? null
-        : { type: "subscription_details", quote_details: null, subscription_details: { metadata: null, subscription: p.subscription } },
+        : {
+            type: "subscription_details",
+            quote_details: null,
+            subscription_details: { metadata: null, subscription: p.subscription },
+          },
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     // For subscription invoices Stripe's period_* describe the previous period.
     period_end: at,
@@ -110,12 +123,39 @@ export function invoice(p: InvoiceSpec): Payload<Stripe.Invoice> {
     total: amount,
     total_excluding_tax: amount,
     ...nulls<Stripe.Invoice>()(
-      "account_name", "account_tax_ids", "application", "automatically_finalizes_at", "custom_fields", "customer_account",
-      "customer_address", "customer_email", "customer_name", "customer_phone", "customer_shipping", "default_payment_method",
-      "default_source", "description", "due_date", "ending_balance", "footer", "from_invoice", "last_finalization_error",
-      "latest_revision", "next_payment_attempt", "number", "on_behalf_of", "receipt_number", "rendering", "shipping_cost",
-      "shipping_details", "statement_descriptor", "test_clock", "total_discount_amounts", "total_pretax_credit_amounts",
-      "total_taxes", "webhooks_delivered_at",
+      "account_name",
+      "account_tax_ids",
+      "application",
+      "automatically_finalizes_at",
+      "custom_fields",
+      "customer_account",
+      "customer_address",
+      "customer_email",
+      "customer_name",
+      "customer_phone",
+      "customer_shipping",
+      "default_payment_method",
+      "default_source",
+      "description",
+      "due_date",
+      "ending_balance",
+      "footer",
+      "from_invoice",
+      "last_finalization_error",
+      "latest_revision",
+      "next_payment_attempt",
+      "number",
+      "on_behalf_of",
+      "receipt_number",
+      "rendering",
+      "shipping_cost",
+      "shipping_details",
+      "statement_descriptor",
+      "test_clock",
+      "total_discount_amounts",
+      "total_pretax_credit_amounts",
+      "total_taxes",
+      "webhooks_delivered_at",
     ),
   } satisfies Stripe.Invoice;
   // Before basil: a top-level `subscription` (an extra key, which Payload allows) and no parent.
@@ -139,7 +179,12 @@ export function checkoutSession(p: {
     created: EXAMPLE_TIME,
     currency: "usd",
     custom_fields: [],
-    custom_text: nulls<Stripe.Checkout.Session.CustomText>()("after_submit", "shipping_address", "submit", "terms_of_service_acceptance"),
+    custom_text: nulls<Stripe.Checkout.Session.CustomText>()(
+      "after_submit",
+      "shipping_address",
+      "submit",
+      "terms_of_service_acceptance",
+    ),
     customer: p.customer,
     expires_at: EXAMPLE_TIME + 24 * 3600,
     livemode: false,
@@ -153,13 +198,44 @@ export function checkoutSession(p: {
     success_url: "https://example.com/success",
     url: p.url ?? null,
     ...nulls<Stripe.Checkout.Session>()(
-      "adaptive_pricing", "after_expiration", "allow_promotion_codes", "allowed_payment_method_types", "amount_subtotal",
-      "amount_total", "billing_address_collection", "client_secret", "collected_information", "consent", "consent_collection",
-      "currency_conversion", "customer_account", "customer_creation", "customer_details", "customer_email", "discounts",
-      "integration_identifier", "invoice", "invoice_creation", "locale", "managed_payments", "origin_context", "payment_intent",
-      "payment_link", "payment_method_collection", "payment_method_configuration_details", "payment_method_options", "permissions",
-      "recovered_from", "saved_payment_method_options", "setup_intent", "shipping_address_collection", "shipping_cost",
-      "submit_type", "total_details", "ui_mode", "wallet_options",
+      "adaptive_pricing",
+      "after_expiration",
+      "allow_promotion_codes",
+      "allowed_payment_method_types",
+      "amount_subtotal",
+      "amount_total",
+      "billing_address_collection",
+      "client_secret",
+      "collected_information",
+      "consent",
+      "consent_collection",
+      "currency_conversion",
+      "customer_account",
+      "customer_creation",
+      "customer_details",
+      "customer_email",
+      "discounts",
+      "integration_identifier",
+      "invoice",
+      "invoice_creation",
+      "locale",
+      "managed_payments",
+      "origin_context",
+      "payment_intent",
+      "payment_link",
+      "payment_method_collection",
+      "payment_method_configuration_details",
+      "payment_method_options",
+      "permissions",
+      "recovered_from",
+      "saved_payment_method_options",
+      "setup_intent",
+      "shipping_address_collection",
+      "shipping_cost",
+      "submit_type",
+      "total_details",
+      "ui_mode",
+      "wallet_options",
     ),
   } satisfies Stripe.Checkout.Session;
 }
@@ -174,7 +250,12 @@ export function customer(p: { id: string; email?: string | null; userId?: string
     delinquent: false,
     email: p.email ?? null,
     invoice_prefix: "7FE1103",
-    invoice_settings: nulls<Stripe.Customer.InvoiceSettings>()("custom_fields", "default_payment_method", "footer", "rendering_options"),
+    invoice_settings: nulls<Stripe.Customer.InvoiceSettings>()(
+      "custom_fields",
+      "default_payment_method",
+      "footer",
+      "rendering_options",
+    ),
     livemode: false,
     metadata: userMetadata(p.userId),
     next_invoice_sequence: 1,
@@ -185,7 +266,12 @@ export function customer(p: { id: string; email?: string | null; userId?: string
 }
 
 /** A charge refunded (in full unless `amountRefunded` says less). */
-export function refundedCharge(p: { id: string; customer: string | null; amount?: number; amountRefunded?: number }): Payload<Stripe.Charge> {
+export function refundedCharge(p: {
+  id: string;
+  customer: string | null;
+  amount?: number;
+  amountRefunded?: number;
+}): Payload<Stripe.Charge> {
   const amount = p.amount ?? 2000;
   const refunded = p.amountRefunded ?? amount;
   const refund = {
@@ -199,8 +285,14 @@ export function refundedCharge(p: { id: string; customer: string | null; amount?
     metadata: {},
     status: "succeeded",
     ...nulls<Stripe.Refund>()(
-      "balance_transaction", "customer_account", "payment_intent", "payment_method", "reason", "receipt_number",
-      "source_transfer_reversal", "transfer_reversal",
+      "balance_transaction",
+      "customer_account",
+      "payment_intent",
+      "payment_method",
+      "reason",
+      "receipt_number",
+      "source_transfer_reversal",
+      "transfer_reversal",
     ),
   } satisfies Stripe.Refund;
   return {
@@ -210,7 +302,10 @@ export function refundedCharge(p: { id: string; customer: string | null; amount?
     amount_captured: amount,
     amount_refunded: refunded,
     balance_transaction: "txn_1PgaxNB7WZ01zgkWEV3TLf40",
-    billing_details: { name: "Jenny Rosen", ...nulls<Stripe.Charge.BillingDetails>()("address", "email", "phone", "tax_id") },
+    billing_details: {
+      name: "Jenny Rosen",
+      ...nulls<Stripe.Charge.BillingDetails>()("address", "email", "phone", "tax_id"),
+    },
     captured: true,
     created: EXAMPLE_TIME,
     currency: "usd",
@@ -224,16 +319,40 @@ export function refundedCharge(p: { id: string; customer: string | null; amount?
     refunds: list([refund], `/v1/charges/${p.id}/refunds`),
     status: "succeeded",
     ...nulls<Stripe.Charge>()(
-      "application", "application_fee", "application_fee_amount", "calculated_statement_descriptor", "description",
-      "failure_balance_transaction", "failure_code", "failure_message", "fraud_details", "on_behalf_of", "outcome",
-      "payment_intent", "payment_method_details", "receipt_email", "receipt_number", "receipt_url", "review", "shipping",
-      "source", "source_transfer", "statement_descriptor", "statement_descriptor_suffix", "transfer_data", "transfer_group",
+      "application",
+      "application_fee",
+      "application_fee_amount",
+      "calculated_statement_descriptor",
+      "description",
+      "failure_balance_transaction",
+      "failure_code",
+      "failure_message",
+      "fraud_details",
+      "on_behalf_of",
+      "outcome",
+      "payment_intent",
+      "payment_method_details",
+      "receipt_email",
+      "receipt_number",
+      "receipt_url",
+      "review",
+      "shipping",
+      "source",
+      "source_transfer",
+      "statement_descriptor",
+      "statement_descriptor_suffix",
+      "transfer_data",
+      "transfer_group",
     ),
   } satisfies Stripe.Charge;
 }
 
 /** A customer portal session, as `billingPortal.sessions.create` answers. */
-export function portalSession(p: { customer: string; returnUrl: string; url: string }): Payload<Stripe.BillingPortal.Session> {
+export function portalSession(p: {
+  customer: string;
+  returnUrl: string;
+  url: string;
+}): Payload<Stripe.BillingPortal.Session> {
   return {
     id: "bps_1Pgc7HB7WZ01zgkWNs8s9Auh",
     object: "billing_portal.session",

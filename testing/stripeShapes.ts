@@ -2,7 +2,6 @@
 // fields checked against the SDK, lists, decimals, seconds.
 import Stripe from "stripe";
 
-
 /**
  * A Stripe object as the SDK types it that is also a plain JSON record: the
  * handlers take `Record<string, unknown>` (they read raw payloads of any API

@@ -8,7 +8,17 @@
 // pre-2025 shapes (`legacyPeriod`, `legacy`) are outside the SDK types; the
 // builders say how they carry them.
 import Stripe from "stripe";
-import { decimal, EXAMPLE_TIME, list, nulls, type Payload, PRODUCT, sec, secOrNull, userMetadata } from "./stripeShapes";
+import {
+  decimal,
+  EXAMPLE_TIME,
+  list,
+  nulls,
+  type Payload,
+  PRODUCT,
+  sec,
+  secOrNull,
+  userMetadata,
+} from "./stripeShapes";
 
 export type PriceSpec = { id?: string; lookupKey?: string | null; interval?: "month" | "year"; unitAmount?: number };
 
@@ -27,7 +37,13 @@ export function price(p: PriceSpec = {}): Payload<Stripe.Price> {
     lookup_key: lookupKey,
     metadata: {},
     product: PRODUCT,
-    recurring: { interval: p.interval ?? "month", interval_count: 1, meter: null, trial_period_days: null, usage_type: "licensed" },
+    recurring: {
+      interval: p.interval ?? "month",
+      interval_count: 1,
+      meter: null,
+      trial_period_days: null,
+      usage_type: "licensed",
+    },
     tax_behavior: "unspecified",
     type: "recurring",
     unit_amount: unitAmount,
@@ -107,7 +123,12 @@ export type SubscriptionSpec = {
 /** A subscription object as Stripe sends it (in events and from the API). */
 export function subscription(p: SubscriptionSpec): Payload<Stripe.Subscription> {
   const itemPrice = price({ id: p.priceId, lookupKey: p.lookupKey, interval: p.interval });
-  const item: Stripe.SubscriptionItem = subscriptionItem({ subscription: p.id, price: itemPrice, periodStart: p.periodStart, periodEnd: p.periodEnd });
+  const item: Stripe.SubscriptionItem = subscriptionItem({
+    subscription: p.id,
+    price: itemPrice,
+    periodStart: p.periodStart,
+    periodEnd: p.periodEnd,
+  });
   const itemsUrl = `/v1/subscription_items?subscription=${p.id}`;
   const sub = {
     id: p.id,
@@ -119,7 +140,12 @@ export function subscription(p: SubscriptionSpec): Payload<Stripe.Subscription> 
     cancel_at: secOrNull(p.cancelAt),
     cancel_at_period_end: p.cancelAtPeriodEnd ?? false,
     canceled_at: secOrNull(p.canceledAt),
-    cancellation_details: nulls<Stripe.Subscription.CancellationDetails>()("comment", "feedback", "feedback_option", "reason"),
+    cancellation_details: nulls<Stripe.Subscription.CancellationDetails>()(
+      "comment",
+      "feedback",
+      "feedback_option",
+      "reason",
+    ),
     collection_method: "charge_automatically",
     created: sec(p.periodStart),
     currency: "usd",
@@ -127,7 +153,10 @@ export function subscription(p: SubscriptionSpec): Payload<Stripe.Subscription> 
     default_tax_rates: [],
     discounts: [],
     ended_at: secOrNull(p.endedAt),
-    invoice_settings: { issuer: { type: "self" }, ...nulls<Stripe.Subscription.InvoiceSettings>()("account_tax_ids", "custom_fields", "description", "footer") },
+    invoice_settings: {
+      issuer: { type: "self" },
+      ...nulls<Stripe.Subscription.InvoiceSettings>()("account_tax_ids", "custom_fields", "description", "footer"),
+    },
     items: list([item], itemsUrl),
     livemode: false,
     metadata: userMetadata(p.userId),
@@ -137,15 +166,38 @@ export function subscription(p: SubscriptionSpec): Payload<Stripe.Subscription> 
     trial_end: secOrNull(p.trialEnd),
     trial_start: p.trialEnd ? sec(p.periodStart) : null,
     ...nulls<Stripe.Subscription>()(
-      "application", "application_fee_percent", "billing_cycle_anchor_config", "billing_thresholds", "customer_account",
-      "days_until_due", "default_payment_method", "default_source", "description", "latest_invoice", "managed_payments",
-      "next_pending_invoice_item_invoice", "on_behalf_of", "pause_collection", "payment_settings", "pending_invoice_item_interval",
-      "pending_setup_intent", "pending_update", "schedule", "test_clock", "transfer_data", "trial_settings",
+      "application",
+      "application_fee_percent",
+      "billing_cycle_anchor_config",
+      "billing_thresholds",
+      "customer_account",
+      "days_until_due",
+      "default_payment_method",
+      "default_source",
+      "description",
+      "latest_invoice",
+      "managed_payments",
+      "next_pending_invoice_item_invoice",
+      "on_behalf_of",
+      "pause_collection",
+      "payment_settings",
+      "pending_invoice_item_interval",
+      "pending_setup_intent",
+      "pending_update",
+      "schedule",
+      "test_clock",
+      "transfer_data",
+      "trial_settings",
     ),
   } satisfies Stripe.Subscription;
   if (!p.legacyPeriod) return sub;
   // Before 2025-03-31.basil the period was top-level (extra keys, which Payload
   // allows) and items had none. Cast: the SDK's item type requires the period.
   const { current_period_start, current_period_end, ...legacyItem } = item;
-  return { ...sub, items: list([legacyItem as Stripe.SubscriptionItem], itemsUrl), current_period_start, current_period_end };
+  return {
+    ...sub,
+    items: list([legacyItem as Stripe.SubscriptionItem], itemsUrl),
+    current_period_start,
+    current_period_end,
+  };
 }

@@ -40,9 +40,18 @@ describe("row rules (user role)", () => {
     const before = await snapshot(t);
     const asBob = (fn: (db: ReturnType<typeof userDb>) => Promise<unknown>) =>
       t.run((ctx) => fn(userDb(ctx.db, bob.userId)));
-    await expectCode(asBob((db) => db.patch("notes", adaNote, { title: "hacked" })), "NOT_FOUND");
-    await expectCode(asBob((db) => db.delete("notes", adaNote)), "NOT_FOUND");
-    await expectCode(asBob((db) => db.insert("notes", { userId: ada.userId, title: "x", body: "y" })), "FORBIDDEN");
+    await expectCode(
+      asBob((db) => db.patch("notes", adaNote, { title: "hacked" })),
+      "NOT_FOUND",
+    );
+    await expectCode(
+      asBob((db) => db.delete("notes", adaNote)),
+      "NOT_FOUND",
+    );
+    await expectCode(
+      asBob((db) => db.insert("notes", { userId: ada.userId, title: "x", body: "y" })),
+      "FORBIDDEN",
+    );
     expect(await snapshot(t)).toEqual(before);
   });
 
@@ -71,7 +80,10 @@ describe("row rules (user role)", () => {
       expect(await db.get("users", ada.userId)).toBeNull();
       expect(await db.query("users").collect()).toEqual([]);
     });
-    await expectCode(t.run((ctx) => userDb(ctx.db, ada.userId).insert("users", { email: "x@y.z" })), "FORBIDDEN");
+    await expectCode(
+      t.run((ctx) => userDb(ctx.db, ada.userId).insert("users", { email: "x@y.z" })),
+      "FORBIDDEN",
+    );
     // Subscriptions are readable by their owner but written only by the service role.
     await expectCode(
       t.run((ctx) =>

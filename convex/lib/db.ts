@@ -1,9 +1,4 @@
-import type {
-  GenericDatabaseReader,
-  GenericDatabaseWriter,
-  NamedTableInfo,
-  QueryInitializer,
-} from "convex/server";
+import type { GenericDatabaseReader, GenericDatabaseWriter, NamedTableInfo, QueryInitializer } from "convex/server";
 import { filter } from "convex-helpers/server/filter";
 import type { DataModel, Doc, Id, TableNames } from "../_generated/dataModel";
 import { APP_TABLE_NAMES, type AppTableName } from "../schema";
@@ -128,14 +123,9 @@ class AppDb implements AppDbWriter {
   }
 
   /** Modify rule on the row before and after, using the remembered row when there is one. */
-  private async authorizeChange(
-    table: string,
-    id: string,
-    after: ((doc: AnyDoc) => AnyDoc) | null,
-  ): Promise<void> {
+  private async authorizeChange(table: string, id: string, after: ((doc: AnyDoc) => AnyDoc) | null): Promise<void> {
     if (this.userId === null) return;
-    const before =
-      this.seen.get(id) ?? ((await this.get(table as TableNames, id as never)) as AnyDoc | null);
+    const before = this.seen.get(id) ?? ((await this.get(table as TableNames, id as never)) as AnyDoc | null);
     if (before === null) fail("NOT_FOUND", `No such ${table} row`, { table });
     const modify = this.rule(table).modify;
     const next = after?.(before) ?? null;

@@ -1,11 +1,7 @@
 /* eslint-disable no-restricted-imports -- the one module allowed the raw builders */
 import { getAuthUserId } from "@convex-dev/auth/server";
 import type { Auth, GenericDatabaseWriter } from "convex/server";
-import {
-  customAction,
-  customMutation,
-  customQuery,
-} from "convex-helpers/server/customFunctions";
+import { customAction, customMutation, customQuery } from "convex-helpers/server/customFunctions";
 import type { DataModel, Id } from "../_generated/dataModel";
 import {
   action as rawAction,
@@ -89,4 +85,3 @@ export const internalMutation = customMutation(rawInternalMutation, {
 
 /** Service-role action. */
 export const internalAction = rawInternalAction;
-

@@ -22,9 +22,6 @@ type MetaCtx = {
 export async function reportMetrics(ctx: MetaCtx): Promise<void> {
   const sink = globalThis.__transactionMetricsSink;
   if (sink === undefined) return;
-  const [{ name }, metrics] = await Promise.all([
-    ctx.meta.getFunctionMetadata(),
-    ctx.meta.getTransactionMetrics(),
-  ]);
+  const [{ name }, metrics] = await Promise.all([ctx.meta.getFunctionMetadata(), ctx.meta.getTransactionMetrics()]);
   sink(name, metrics);
 }

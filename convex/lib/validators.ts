@@ -19,7 +19,16 @@ export const subscriptionStatus = literals(SUBSCRIPTION_STATUSES);
 export const priceInterval = literals(PRICE_INTERVALS);
 
 /** Every kind of change to a credit balance; one ledger entry each. */
-export const ledgerKind = literals(["signup", "refill", "consume", "reserve", "release", "upgrade", "adjust", "refund"]);
+export const ledgerKind = literals([
+  "signup",
+  "refill",
+  "consume",
+  "reserve",
+  "release",
+  "upgrade",
+  "adjust",
+  "refund",
+]);
 export type LedgerKind = Infer<typeof ledgerKind>;
 
 /** A reservation's life: held until committed, released by its owner, or expired by its timer. */

@@ -33,7 +33,11 @@ type Op =
 
 const amount = fc.integer({ min: 1, max: 150 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ op: fc.constant("consume" as const), amount, key: fc.option(fc.constantFrom("a", "b", "c"), { nil: undefined }) }),
+  fc.record({
+    op: fc.constant("consume" as const),
+    amount,
+    key: fc.option(fc.constantFrom("a", "b", "c"), { nil: undefined }),
+  }),
   fc.record({ op: fc.constant("reserve" as const), amount, ttl: fc.integer({ min: 1, max: 7200 }) }),
   fc.record({ op: fc.constant("commit" as const), pick: fc.nat(), part: fc.option(fc.nat(), { nil: undefined }) }),
   fc.record({ op: fc.constant("release" as const), pick: fc.nat() }),
@@ -83,7 +87,10 @@ async function checkInvariants(t: Backend, userId: Id<"users">, model: Model) {
   expect(state.balance).toBe(model.balance);
   expect(state.account!.monthlyAllowance).toBe(model.allowance);
   const entries = await t.run((ctx) =>
-    ctx.db.query("creditLedger").withIndex("by_userId", (q) => q.eq("userId", userId)).collect(),
+    ctx.db
+      .query("creditLedger")
+      .withIndex("by_userId", (q) => q.eq("userId", userId))
+      .collect(),
   );
   let running = 0;
   for (const entry of entries) {
@@ -92,14 +99,25 @@ async function checkInvariants(t: Backend, userId: Id<"users">, model: Model) {
   }
 }
 
-async function apply(t: Backend, userId: Id<"users">, as: ReturnType<Backend["withIdentity"]>, m: Model, op: Op, i: number) {
+async function apply(
+  t: Backend,
+  userId: Id<"users">,
+  as: ReturnType<Backend["withIdentity"]>,
+  m: Model,
+  op: Op,
+  i: number,
+) {
   const now = Date.now();
   switch (op.op) {
     case "consume": {
       const r = await outcome(as.mutation(api.credits.consumeCredits, { amount: op.amount, idempotencyKey: op.key }));
       const first = op.key === undefined ? undefined : m.keys.get(op.key);
       if (first !== undefined) {
-        expect(r).toEqual(first.amount === op.amount ? { ok: true, value: { balance: first.balance } } : { ok: false, code: "CONFLICT" });
+        expect(r).toEqual(
+          first.amount === op.amount
+            ? { ok: true, value: { balance: first.balance } }
+            : { ok: false, code: "CONFLICT" },
+        );
       } else if (m.balance < op.amount) {
         expect(r).toEqual({ ok: false, code: "INSUFFICIENT_CREDITS" });
       } else {
@@ -126,7 +144,10 @@ async function apply(t: Backend, userId: Id<"users">, as: ReturnType<Backend["wi
       const r = await outcome(
         op.op === "release"
           ? as.mutation(api.credits.releaseReservation, { reservationId: res.id })
-          : as.mutation(api.credits.commitReservation, { reservationId: res.id, amount: op.part === undefined ? undefined : charged }),
+          : as.mutation(api.credits.commitReservation, {
+              reservationId: res.id,
+              amount: op.part === undefined ? undefined : charged,
+            }),
       );
       if (res.status !== "held" || now >= res.expiresAt) return expect(r).toEqual({ ok: false, code: "CONFLICT" });
       m.end(res, charged);

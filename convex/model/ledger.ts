@@ -51,7 +51,11 @@ export async function openAccount(ctx: WriteCtx, userId: Id<"users">): Promise<v
  * `signup` entry. For callers that know the user has no account yet (bulk
  * seeding in tests); everyone else calls `openAccount`.
  */
-export async function insertAccount(ctx: WriteCtx, userId: Id<"users">, opening: { openedAt: number; balance: number }) {
+export async function insertAccount(
+  ctx: WriteCtx,
+  userId: Id<"users">,
+  opening: { openedAt: number; balance: number },
+) {
   const { openedAt, balance } = opening;
   await ctx.db.insert("credits", {
     userId,

@@ -17,11 +17,7 @@ function checked(input: Partial<NoteInput>): Partial<NoteInput> {
 }
 
 /** The user's notes, newest first, a page at a time. */
-export async function listNotes(
-  ctx: ReadCtx,
-  userId: Id<"users">,
-  paginationOpts: PaginationOptions,
-) {
+export async function listNotes(ctx: ReadCtx, userId: Id<"users">, paginationOpts: PaginationOptions) {
   return await ctx.db
     .query("notes")
     .withIndex("by_userId", (q) => q.eq("userId", userId))
@@ -41,11 +37,7 @@ export async function createNote(ctx: WriteCtx, userId: Id<"users">, input: Note
   return await ctx.db.insert("notes", { userId, title, body });
 }
 
-export async function updateNote(
-  ctx: WriteCtx,
-  noteId: Id<"notes">,
-  input: Partial<NoteInput>,
-) {
+export async function updateNote(ctx: WriteCtx, noteId: Id<"notes">, input: Partial<NoteInput>) {
   const changes = checked(input);
   return await ctx.db.update("notes", await getNote(ctx, noteId), changes);
 }

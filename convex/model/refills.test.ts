@@ -8,7 +8,16 @@ import crons from "../crons";
 import { changeAllowance } from "./entitlements";
 import { getAccount, updateAccount } from "./ledger";
 import { refillOnce, SWEEP_BATCH } from "./refills";
-import { at, type Backend, creditsOf, JAN_31, newBackend, scheduledStates, seedDueUsers, seedUser } from "../../testing";
+import {
+  at,
+  type Backend,
+  creditsOf,
+  JAN_31,
+  newBackend,
+  scheduledStates,
+  seedDueUsers,
+  seedUser,
+} from "../../testing";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -90,7 +99,9 @@ describe("monthly refills on each user's own anniversary", () => {
     // Even an account made due again in the same period is not refilled twice,
     // and leaves the due range.
     const account = await credits(t, ada.userId);
-    await t.run((ctx) => updateAccount({ db: serviceDb(ctx.db) }, account, { nextRefillAt: at("2026-02-28T09:00:00Z") }));
+    await t.run((ctx) =>
+      updateAccount({ db: serviceDb(ctx.db) }, account, { nextRefillAt: at("2026-02-28T09:00:00Z") }),
+    );
     expect(await sweep(t)).toEqual({ refilled: 0, more: false });
     expect(await creditsOf(t, ada.userId)).toMatchObject({ balance: 90, ledgerSum: 90 });
     expect((await credits(t, ada.userId)).nextRefillAt).toBe(at("2026-03-31T09:00:00Z"));
@@ -117,7 +128,13 @@ describe("monthly refills on each user's own anniversary", () => {
       const db = serviceDb(ctx.db);
       const account = (await getAccount({ db }, ada.userId))!;
       const now = Date.now();
-      await refillOnce({ db }, account, { allowance: 1000, key: "invoice:in_1", reason: "Pro", nextRefillAt: paidUntil, now });
+      await refillOnce({ db }, account, {
+        allowance: 1000,
+        key: "invoice:in_1",
+        reason: "Pro",
+        nextRefillAt: paidUntil,
+        now,
+      });
     });
     vi.setSystemTime(at("2026-02-28T09:00:00Z")); // the sign-up anniversary passes
     expect(await sweep(t)).toEqual({ refilled: 0, more: false });

@@ -117,7 +117,10 @@ describe("only the owner", () => {
     });
     const before = await snapshot(t);
     const others = await expectCode(bob.as.mutation(api.credits.commitReservation, { reservationId }), "NOT_FOUND");
-    const missing = await expectCode(bob.as.mutation(api.credits.commitReservation, { reservationId: gone }), "NOT_FOUND");
+    const missing = await expectCode(
+      bob.as.mutation(api.credits.commitReservation, { reservationId: gone }),
+      "NOT_FOUND",
+    );
     expect(others).toEqual(missing);
     await expectCode(bob.as.mutation(api.credits.releaseReservation, { reservationId }), "NOT_FOUND");
     await expectCode(bob.as.mutation(api.credits.releaseReservation, { reservationId: "not-an-id" }), "NOT_FOUND");
@@ -188,9 +191,9 @@ describe("reservations across a refill", () => {
       returned: 0,
     });
     // Committed in part after the refill: paid from the old period, the rest lapses.
-    expect(
-      await as.mutation(api.credits.commitReservation, { reservationId: spent.reservationId, amount: 5 }),
-    ).toEqual({ balance: 100, charged: 5, returned: 0 });
+    expect(await as.mutation(api.credits.commitReservation, { reservationId: spent.reservationId, amount: 5 })).toEqual(
+      { balance: 100, charged: 5, returned: 0 },
+    );
     expect(await creditsOf(t, userId)).toMatchObject({ balance: 100, ledgerSum: 100 });
     const history = await as.query(api.credits.listCreditHistory, { paginationOpts: { numItems: 2, cursor: null } });
     expect(history.page.map((e) => [e.kind, e.delta])).toEqual([
@@ -208,7 +211,13 @@ describe("reservations across a refill", () => {
       const db = serviceDb(ctx.db);
       const account = (await getAccount({ db }, userId))!;
       const now = Date.now();
-      await refillOnce({ db }, account, { allowance: 1000, key: "invoice:in_1", reason: "Pro", nextRefillAt: now + 1, now });
+      await refillOnce({ db }, account, {
+        allowance: 1000,
+        key: "invoice:in_1",
+        reason: "Pro",
+        nextRefillAt: now + 1,
+        now,
+      });
     });
     expect((await as.mutation(api.credits.releaseReservation, { reservationId })).balance).toBe(1000);
     expect(await creditsOf(t, userId)).toMatchObject({ balance: 1000, ledgerSum: 1000 });

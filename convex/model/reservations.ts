@@ -19,11 +19,7 @@ export const MAX_TTL_SECONDS = 24 * 60 * 60;
  * Takes `amount` from the balance and holds it until commit, release or
  * `ttlSeconds` pass. The caller schedules the expiry at `expiresAt`.
  */
-export async function reserve(
-  ctx: WriteCtx,
-  userId: Id<"users">,
-  args: { amount: number; ttlSeconds?: number },
-) {
+export async function reserve(ctx: WriteCtx, userId: Id<"users">, args: { amount: number; ttlSeconds?: number }) {
   const amount = creditAmount("amount", args.amount);
   const ttl = integerInRange("ttlSeconds", args.ttlSeconds ?? DEFAULT_TTL_SECONDS, 1, MAX_TTL_SECONDS);
   const account = await requireAccount(ctx, userId);
@@ -47,11 +43,7 @@ export async function reserve(
 }
 
 /** Charges `amount` (default: all) of a held reservation and returns the rest. Owner only. */
-export async function commit(
-  ctx: WriteCtx,
-  userId: Id<"users">,
-  args: { reservationId: string; amount?: number },
-) {
+export async function commit(ctx: WriteCtx, userId: Id<"users">, args: { reservationId: string; amount?: number }) {
   const reservation = await heldReservation(ctx, userId, args.reservationId);
   const charged = integerInRange("amount", args.amount ?? reservation.amount, 1, reservation.amount);
   return await settle(ctx, reservation, charged, "committed");

@@ -38,7 +38,13 @@ const handled = (
   status: Handled["status"],
   note: string | null,
   who: { userId?: Id<"users"> | null; stripeCustomerId?: string | null } = {},
-): Handled => ({ kind: "handled", status, note, userId: who.userId ?? null, stripeCustomerId: who.stripeCustomerId ?? null });
+): Handled => ({
+  kind: "handled",
+  status,
+  note,
+  userId: who.userId ?? null,
+  stripeCustomerId: who.stripeCustomerId ?? null,
+});
 
 /**
  * Applies one verified event. `fetched` is the event's subscription as just
@@ -112,7 +118,10 @@ export async function syncSubscription(
   const customer = facts.stripeCustomerId;
   const { userId, row, subs } = await locate(ctx, facts);
   if (userId === null) {
-    return { outcome: handled("unmatched", `No user for customer ${customer}`, { stripeCustomerId: customer }), row: null };
+    return {
+      outcome: handled("unmatched", `No user for customer ${customer}`, { stripeCustomerId: customer }),
+      row: null,
+    };
   }
   const who = { userId, stripeCustomerId: customer };
   if (row !== null && at < row.lastEventAt) {
@@ -170,9 +179,12 @@ async function onInvoicePaid(
   fetched: Record<string, unknown> | null,
 ): Promise<Outcome> {
   const customer = invoice.stripeCustomerId;
-  if (invoice.stripeSubscriptionId === null) return handled("ignored", "Not a subscription invoice", { stripeCustomerId: customer });
+  if (invoice.stripeSubscriptionId === null)
+    return handled("ignored", "Not a subscription invoice", { stripeCustomerId: customer });
   if (!isRefillingInvoice(invoice.billingReason)) {
-    return handled("ignored", `billing_reason ${invoice.billingReason} grants no credits`, { stripeCustomerId: customer });
+    return handled("ignored", `billing_reason ${invoice.billingReason} grants no credits`, {
+      stripeCustomerId: customer,
+    });
   }
   let row = await Subscriptions.byStripeId(ctx, invoice.stripeSubscriptionId);
   if (row === null) {
@@ -187,7 +199,11 @@ async function onInvoicePaid(
   const who = { userId: row.userId, stripeCustomerId: row.stripeCustomerId };
   if (Subscriptions.hasEnded(row.status)) return handled("ignored", `Subscription is ${row.status}: no credits`, who);
   if (row.planId === "free") {
-    return handled("needs_attention", `Invoice for price ${row.priceId}, not in the plan catalogue: no credits granted`, who);
+    return handled(
+      "needs_attention",
+      `Invoice for price ${row.priceId}, not in the plan catalogue: no credits granted`,
+      who,
+    );
   }
   const account = await getAccount(ctx, row.userId);
   if (account === null) return handled("unmatched", `User ${row.userId} has no credits account`, who);
@@ -213,7 +229,8 @@ async function onInvoicePaid(
 /** A failed renewal: the subscription is past due; nothing is granted. */
 async function onPaymentFailed(ctx: WriteCtx, invoice: InvoiceFacts, at: number): Promise<Handled> {
   const customer = invoice.stripeCustomerId;
-  if (invoice.stripeSubscriptionId === null) return handled("ignored", "Not a subscription invoice", { stripeCustomerId: customer });
+  if (invoice.stripeSubscriptionId === null)
+    return handled("ignored", "Not a subscription invoice", { stripeCustomerId: customer });
   const row = await Subscriptions.byStripeId(ctx, invoice.stripeSubscriptionId);
   if (row === null) {
     return handled("unmatched", `Unknown subscription ${invoice.stripeSubscriptionId}`, { stripeCustomerId: customer });

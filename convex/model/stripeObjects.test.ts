@@ -2,11 +2,20 @@ import { describe, expect, test } from "vitest";
 import { idOf, invoiceFacts, subscriptionFacts } from "./stripeObjects";
 import { APR_1, invoice, MAR_1, subscription } from "../../testing";
 
-
 describe("subscriptionFacts", () => {
   test("reads the period from the item (current API) and converts seconds to ms", () => {
     const facts = subscriptionFacts(
-      subscription({ id: "sub_1", customer: "cus_1", userId: "u1", lookupKey: "business_yearly", interval: "year", periodStart: MAR_1, periodEnd: APR_1, cancelAt: APR_1, trialEnd: MAR_1 }),
+      subscription({
+        id: "sub_1",
+        customer: "cus_1",
+        userId: "u1",
+        lookupKey: "business_yearly",
+        interval: "year",
+        periodStart: MAR_1,
+        periodEnd: APR_1,
+        cancelAt: APR_1,
+        trialEnd: MAR_1,
+      }),
     );
     expect(facts).toEqual({
       stripeSubscriptionId: "sub_1",
@@ -26,9 +35,20 @@ describe("subscriptionFacts", () => {
   });
 
   test("reads the top-level period of older API versions, and an expanded customer", () => {
-    const sub = subscription({ id: "sub_1", customer: "cus_1", periodStart: MAR_1, periodEnd: APR_1, legacyPeriod: true });
+    const sub = subscription({
+      id: "sub_1",
+      customer: "cus_1",
+      periodStart: MAR_1,
+      periodEnd: APR_1,
+      legacyPeriod: true,
+    });
     const facts = subscriptionFacts({ ...sub, customer: { id: "cus_1", object: "customer" } });
-    expect(facts).toMatchObject({ currentPeriodStart: MAR_1, currentPeriodEnd: APR_1, stripeCustomerId: "cus_1", metadataUserId: null });
+    expect(facts).toMatchObject({
+      currentPeriodStart: MAR_1,
+      currentPeriodEnd: APR_1,
+      stripeCustomerId: "cus_1",
+      metadataUserId: null,
+    });
   });
 
   test("an unknown lookup key gives no plan; a missing period or status is an error, not a guess", () => {
@@ -36,14 +56,27 @@ describe("subscriptionFacts", () => {
     expect(subscriptionFacts(sub)).toMatchObject({ planId: null, priceLookupKey: null });
     expect(() => subscriptionFacts({ ...sub, items: { object: "list", data: [] } })).toThrow(/priced item/);
     expect(() => subscriptionFacts({ ...sub, status: "weird" })).toThrow(/unknown status/);
-    const legacy = subscription({ id: "sub_1", customer: "cus_1", periodStart: MAR_1, periodEnd: APR_1, legacyPeriod: true });
+    const legacy = subscription({
+      id: "sub_1",
+      customer: "cus_1",
+      periodStart: MAR_1,
+      periodEnd: APR_1,
+      legacyPeriod: true,
+    });
     expect(() => subscriptionFacts({ ...legacy, current_period_end: undefined })).toThrow(/no current period/);
   });
 });
 
 describe("invoiceFacts", () => {
   test("finds the subscription under parent.subscription_details and the paid period on its line", () => {
-    const inv = invoice({ id: "in_1", customer: "cus_1", subscription: "sub_1", billingReason: "subscription_cycle", periodStart: MAR_1, periodEnd: APR_1 });
+    const inv = invoice({
+      id: "in_1",
+      customer: "cus_1",
+      subscription: "sub_1",
+      billingReason: "subscription_cycle",
+      periodStart: MAR_1,
+      periodEnd: APR_1,
+    });
     expect(invoiceFacts(inv)).toEqual({
       invoiceId: "in_1",
       stripeCustomerId: "cus_1",
@@ -54,9 +87,24 @@ describe("invoiceFacts", () => {
   });
 
   test("falls back to the legacy top-level subscription; a non-subscription invoice has none", () => {
-    const legacy = invoice({ id: "in_1", customer: "cus_1", subscription: "sub_1", billingReason: "subscription_create", periodStart: MAR_1, periodEnd: APR_1, legacy: true });
+    const legacy = invoice({
+      id: "in_1",
+      customer: "cus_1",
+      subscription: "sub_1",
+      billingReason: "subscription_create",
+      periodStart: MAR_1,
+      periodEnd: APR_1,
+      legacy: true,
+    });
     expect(invoiceFacts(legacy).stripeSubscriptionId).toBe("sub_1");
-    const manual = invoice({ id: "in_2", customer: "cus_1", subscription: null, billingReason: "manual", periodStart: MAR_1, periodEnd: APR_1 });
+    const manual = invoice({
+      id: "in_2",
+      customer: "cus_1",
+      subscription: null,
+      billingReason: "manual",
+      periodStart: MAR_1,
+      periodEnd: APR_1,
+    });
     expect(invoiceFacts(manual)).toMatchObject({ stripeSubscriptionId: null, period: null });
   });
 });

@@ -127,8 +127,7 @@ export function invoiceFacts(invoice: Record<string, unknown>): InvoiceFacts {
   const subscriptionId = idOf(parent?.subscription_details?.subscription) ?? idOf(invoice.subscription);
   const lines = ((invoice.lines as { data?: RawLine[] } | undefined)?.data ?? []) as RawLine[];
   const subscriptionLines = lines.filter(
-    (line) =>
-      idOf(line.parent?.subscription_item_details?.subscription) !== null || idOf(line.subscription) !== null,
+    (line) => idOf(line.parent?.subscription_item_details?.subscription) !== null || idOf(line.subscription) !== null,
   );
   let period: InvoiceFacts["period"] = null;
   for (const line of subscriptionLines) {
