@@ -7,6 +7,7 @@ export * from "./console";
 export * from "./credits";
 export * from "./db";
 export * from "./stripe";
-export * from "./stripePayments";
+export * from "./stripeInvoices";
+export * from "./stripeSessions";
 export { sec } from "./stripeShapes";
 export * from "./stripeSubscriptions";

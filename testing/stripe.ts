@@ -7,7 +7,8 @@ import { addMonths } from "../convex/model/time";
 import { type Backend, type TestUser } from "./backend";
 import { MAR_1, clockAt } from "./clock";
 import { snapshot } from "./db";
-import { checkoutSession, event, invoice, type InvoiceSpec } from "./stripePayments";
+import { invoice, type InvoiceSpec } from "./stripeInvoices";
+import { checkoutSession, event } from "./stripeSessions";
 import { subscription, type SubscriptionSpec } from "./stripeSubscriptions";
 
 export const WEBHOOK_SECRET = "whsec_test_0123456789abcdef";

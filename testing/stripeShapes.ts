@@ -1,5 +1,12 @@
-// Building blocks of the Stripe builders: the SDK type of a payload, null
-// fields checked against the SDK, lists, decimals, seconds.
+// Building blocks of the Stripe builders (stripeSubscriptions.ts,
+// stripeInvoices.ts, stripeSessions.ts). Each builder is checked against the
+// `stripe` SDK's type for its object (`satisfies`), so a field the SDK
+// renames, removes or newly requires fails the typecheck. Values: what the
+// handlers read, plus what makes an object recognisable (ids, amounts,
+// statuses from Stripe's published examples); unread nullable fields are null,
+// as Stripe sends them when unset. Nested objects come from the smaller
+// builders, never written out twice. The pre-2025 shapes (`legacyPeriod`,
+// `legacy`) are outside the SDK types; the builders say how they carry them.
 import Stripe from "stripe";
 
 /**

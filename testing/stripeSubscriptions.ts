@@ -1,12 +1,6 @@
 // Stripe subscriptions for tests: prices, items and subscriptions, shaped as
 // Stripe sends them on the pinned API version (convex/lib/stripe.ts).
-// Each builder is checked against the `stripe` SDK's type for its object
-// (`satisfies`), so a field the SDK renames, removes or newly requires fails
-// the typecheck. Values: what the handlers read, plus what makes an object
-// recognisable (ids, amounts, statuses from Stripe's published examples);
-// unread nullable fields are null, as Stripe sends them when unset. The
-// pre-2025 shapes (`legacyPeriod`, `legacy`) are outside the SDK types; the
-// builders say how they carry them.
+// How every builder is typed and filled: testing/stripeShapes.ts.
 import Stripe from "stripe";
 import {
   decimal,
