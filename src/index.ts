@@ -1,5 +1,7 @@
-// What client apps import: the plan catalogue and the error codes.
+// What client apps import: the plan catalogue, the subscription status rules
+// (the same ones the server uses) and the error codes.
 // React hooks are in "./react"; the typed function references in
 // "../convex/_generated/api".
 export * from "./errors";
 export * from "./plans";
+export * from "./subscriptions";

@@ -20,26 +20,31 @@ export type InvoiceSpec = {
 };
 
 /** How a line names what it bills: the subscription's item, or (no subscription) a one-off invoice item. */
-function lineParent(p: InvoiceSpec): Stripe.InvoiceLineItem.Parent | null {
-  if (p.legacy) return null;
-  if (p.subscription === null) {
-    const invoiceItem = { invoice_item: `ii_${p.id}`, proration: false, proration_details: null, subscription: null };
+function lineParent(spec: InvoiceSpec): Stripe.InvoiceLineItem.Parent | null {
+  if (spec.legacy) return null;
+  if (spec.subscription === null) {
+    const invoiceItem = {
+      invoice_item: `ii_${spec.id}`,
+      proration: false,
+      proration_details: null,
+      subscription: null,
+    };
     return { type: "invoice_item_details", invoice_item_details: invoiceItem, subscription_item_details: null };
   }
   const item = {
     invoice_item: null,
     proration: false,
     proration_details: null,
-    subscription: p.subscription,
-    subscription_item: `si_${p.subscription}`,
+    subscription: spec.subscription,
+    subscription_item: `si_${spec.subscription}`,
   };
   return { type: "subscription_item_details", invoice_item_details: null, subscription_item_details: item };
 }
 
 /** The invoice's one line, for the period paid. */
-function invoiceLine(p: InvoiceSpec, amount: number): Stripe.InvoiceLineItem {
+function invoiceLine(spec: InvoiceSpec, amount: number): Stripe.InvoiceLineItem {
   return {
-    id: `il_${p.id}`,
+    id: `il_${spec.id}`,
     object: "line_item",
     amount,
     currency: "usd",
@@ -47,27 +52,27 @@ function invoiceLine(p: InvoiceSpec, amount: number): Stripe.InvoiceLineItem {
     discount_amounts: [],
     discountable: true,
     discounts: [],
-    invoice: p.id,
+    invoice: spec.id,
     livemode: false,
     metadata: {},
-    parent: lineParent(p),
-    period: { start: sec(p.periodStart), end: sec(p.periodEnd) },
+    parent: lineParent(spec),
+    period: { start: sec(spec.periodStart), end: sec(spec.periodEnd) },
     pricing: { type: "price_details", unit_amount_decimal: decimal(amount) },
     quantity: 1,
     // Before basil a line named its subscription here; the field is still typed.
-    subscription: p.legacy ? p.subscription : null,
+    subscription: spec.legacy ? spec.subscription : null,
     subtotal: amount,
     ...nulls<Stripe.InvoiceLineItem>()("pretax_credit_amounts", "quantity_decimal", "taxes"),
   };
 }
 
 /** An invoice of a subscription; `paid` false gives an open one (a failed attempt). */
-export function invoice(p: InvoiceSpec): Payload<Stripe.Invoice> {
-  const amount = p.amount ?? 2000;
-  const paid = p.paid ?? true;
-  const at = sec(p.periodStart);
+export function invoice(spec: InvoiceSpec): Payload<Stripe.Invoice> {
+  const amount = spec.amount ?? 2000;
+  const paid = spec.paid ?? true;
+  const at = sec(spec.periodStart);
   const inv = {
-    id: p.id,
+    id: spec.id,
     object: "invoice",
     account_country: "US",
     amount_due: amount,
@@ -81,26 +86,26 @@ export function invoice(p: InvoiceSpec): Payload<Stripe.Invoice> {
       enabled: false,
       ...nulls<Stripe.Invoice.AutomaticTax>()("disabled_reason", "liability", "provider", "status"),
     },
-    billing_reason: p.billingReason,
+    billing_reason: spec.billingReason,
     collection_method: "charge_automatically",
     created: at,
     currency: "usd",
-    customer: p.customer,
+    customer: spec.customer,
     customer_tax_exempt: "none",
     default_tax_rates: [],
     discounts: [],
     effective_at: at,
     issuer: { type: "self" },
-    lines: list([invoiceLine(p, amount)], `/v1/invoices/${p.id}/lines`),
+    lines: list([invoiceLine(spec, amount)], `/v1/invoices/${spec.id}/lines`),
     livemode: false,
     metadata: {},
     parent:
-      p.subscription === null
+      spec.subscription === null
         ? null
         : {
             type: "subscription_details",
             quote_details: null,
-            subscription_details: { metadata: null, subscription: p.subscription },
+            subscription_details: { metadata: null, subscription: spec.subscription },
           },
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     // For subscription invoices Stripe's period_* describe the previous period.
@@ -152,26 +157,26 @@ export function invoice(p: InvoiceSpec): Payload<Stripe.Invoice> {
     ),
   } satisfies Stripe.Invoice;
   // Before basil: a top-level `subscription` (an extra key, which Payload allows) and no parent.
-  return p.legacy ? { ...inv, parent: null, subscription: p.subscription } : inv;
+  return spec.legacy ? { ...inv, parent: null, subscription: spec.subscription } : inv;
 }
 
 /** A completed subscription-mode Checkout session. */
-export function refundedCharge(p: {
+export function refundedCharge(spec: {
   id: string;
   customer: string | null;
   amount?: number;
   amountRefunded?: number;
 }): Payload<Stripe.Charge> {
-  const amount = p.amount ?? 2000;
-  const refunded = p.amountRefunded ?? amount;
+  const amount = spec.amount ?? 2000;
+  const refunded = spec.amountRefunded ?? amount;
   const refund = {
-    id: `re_${p.id}`,
+    id: `re_${spec.id}`,
     object: "refund",
     amount: refunded,
-    charge: p.id,
+    charge: spec.id,
     created: EXAMPLE_TIME,
     currency: "usd",
-    customer: p.customer,
+    customer: spec.customer,
     metadata: {},
     status: "succeeded",
     ...nulls<Stripe.Refund>()(
@@ -186,7 +191,7 @@ export function refundedCharge(p: {
     ),
   } satisfies Stripe.Refund;
   return {
-    id: p.id,
+    id: spec.id,
     object: "charge",
     amount,
     amount_captured: amount,
@@ -199,14 +204,14 @@ export function refundedCharge(p: {
     captured: true,
     created: EXAMPLE_TIME,
     currency: "usd",
-    customer: p.customer,
+    customer: spec.customer,
     disputed: false,
     livemode: false,
     metadata: {},
     paid: true,
     payment_method: "card_1PgaftB7WZ01zgkWm3waTcFp",
     refunded: refunded === amount,
-    refunds: list([refund], `/v1/charges/${p.id}/refunds`),
+    refunds: list([refund], `/v1/charges/${spec.id}/refunds`),
     status: "succeeded",
     ...nulls<Stripe.Charge>()(
       "application",

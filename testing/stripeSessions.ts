@@ -5,7 +5,7 @@ import Stripe from "stripe";
 import { STRIPE_API_VERSION } from "../convex/lib/stripe";
 import { EXAMPLE_TIME, nulls, type Payload, sec, userMetadata } from "./stripeShapes";
 
-export function checkoutSession(p: {
+export function checkoutSession(spec: {
   id?: string;
   customer: string | null;
   clientReferenceId: string | null;
@@ -13,11 +13,11 @@ export function checkoutSession(p: {
   url?: string;
 }): Payload<Stripe.Checkout.Session> {
   return {
-    id: p.id ?? "cs_test_a1b2c3",
+    id: spec.id ?? "cs_test_a1b2c3",
     object: "checkout.session",
     automatic_tax: { enabled: false, liability: null, provider: null, status: null },
     cancel_url: "https://example.com/cancel",
-    client_reference_id: p.clientReferenceId,
+    client_reference_id: spec.clientReferenceId,
     created: EXAMPLE_TIME,
     currency: "usd",
     custom_fields: [],
@@ -27,7 +27,7 @@ export function checkoutSession(p: {
       "submit",
       "terms_of_service_acceptance",
     ),
-    customer: p.customer,
+    customer: spec.customer,
     expires_at: EXAMPLE_TIME + 24 * 3600,
     livemode: false,
     metadata: {},
@@ -36,9 +36,9 @@ export function checkoutSession(p: {
     payment_status: "paid",
     shipping_options: [],
     status: "complete",
-    subscription: p.subscription ?? null,
+    subscription: spec.subscription ?? null,
     success_url: "https://example.com/success",
-    url: p.url ?? null,
+    url: spec.url ?? null,
     ...nulls<Stripe.Checkout.Session>()(
       "adaptive_pricing",
       "after_expiration",
@@ -83,14 +83,14 @@ export function checkoutSession(p: {
 }
 
 /** A customer; `userId` is the metadata our checkout sets when it creates one. */
-export function customer(p: { id: string; email?: string | null; userId?: string }): Payload<Stripe.Customer> {
+export function customer(spec: { id: string; email?: string | null; userId?: string }): Payload<Stripe.Customer> {
   return {
-    id: p.id,
+    id: spec.id,
     object: "customer",
     balance: 0,
     created: EXAMPLE_TIME,
     delinquent: false,
-    email: p.email ?? null,
+    email: spec.email ?? null,
     invoice_prefix: "7FE1103",
     invoice_settings: nulls<Stripe.Customer.InvoiceSettings>()(
       "custom_fields",
@@ -99,7 +99,7 @@ export function customer(p: { id: string; email?: string | null; userId?: string
       "rendering_options",
     ),
     livemode: false,
-    metadata: userMetadata(p.userId),
+    metadata: userMetadata(spec.userId),
     next_invoice_sequence: 1,
     preferred_locales: [],
     tax_exempt: "none",
@@ -108,7 +108,7 @@ export function customer(p: { id: string; email?: string | null; userId?: string
 }
 
 /** A charge refunded (in full unless `amountRefunded` says less). */
-export function portalSession(p: {
+export function portalSession(spec: {
   customer: string;
   returnUrl: string;
   url: string;
@@ -118,10 +118,10 @@ export function portalSession(p: {
     object: "billing_portal.session",
     configuration: "bpc_1Pgc7HB7WZ01zgkWxH2EPWRX",
     created: EXAMPLE_TIME,
-    customer: p.customer,
+    customer: spec.customer,
     livemode: false,
-    return_url: p.returnUrl,
-    url: p.url,
+    return_url: spec.returnUrl,
+    url: spec.url,
     ...nulls<Stripe.BillingPortal.Session>()("customer_account", "flow", "locale", "on_behalf_of"),
   } satisfies Stripe.BillingPortal.Session;
 }

@@ -17,11 +17,11 @@ import {
 export type PriceSpec = { id?: string; lookupKey?: string | null; interval?: "month" | "year"; unitAmount?: number };
 
 /** A recurring price; `lookupKey` maps it to a plan (null: not in the catalogue). */
-export function price(p: PriceSpec = {}): Payload<Stripe.Price> {
-  const lookupKey = p.lookupKey === undefined ? "pro_monthly" : p.lookupKey;
-  const unitAmount = p.unitAmount ?? 2000;
+export function price(spec: PriceSpec = {}): Payload<Stripe.Price> {
+  const lookupKey = spec.lookupKey === undefined ? "pro_monthly" : spec.lookupKey;
+  const unitAmount = spec.unitAmount ?? 2000;
   return {
-    id: p.id ?? `price_${lookupKey ?? "unlisted"}`,
+    id: spec.id ?? `price_${lookupKey ?? "unlisted"}`,
     object: "price",
     active: true,
     billing_scheme: "per_unit",
@@ -32,7 +32,7 @@ export function price(p: PriceSpec = {}): Payload<Stripe.Price> {
     metadata: {},
     product: PRODUCT,
     recurring: {
-      interval: p.interval ?? "month",
+      interval: spec.interval ?? "month",
       interval_count: 1,
       meter: null,
       trial_period_days: null,
@@ -69,7 +69,7 @@ function planOf(pr: Stripe.Price): Stripe.Plan {
 }
 
 /** A subscription item: on current API versions it carries the billing period. */
-export function subscriptionItem(p: {
+export function subscriptionItem(spec: {
   id?: string;
   subscription: string;
   price: Stripe.Price;
@@ -77,17 +77,17 @@ export function subscriptionItem(p: {
   periodEnd: number;
 }): Payload<Stripe.SubscriptionItem> {
   return {
-    id: p.id ?? `si_${p.subscription}`,
+    id: spec.id ?? `si_${spec.subscription}`,
     object: "subscription_item",
-    created: sec(p.periodStart),
-    current_period_end: sec(p.periodEnd),
-    current_period_start: sec(p.periodStart),
+    created: sec(spec.periodStart),
+    current_period_end: sec(spec.periodEnd),
+    current_period_start: sec(spec.periodStart),
     discounts: [],
     metadata: {},
-    plan: planOf(p.price),
-    price: p.price,
+    plan: planOf(spec.price),
+    price: spec.price,
     quantity: 1,
-    subscription: p.subscription,
+    subscription: spec.subscription,
     tax_rates: [],
     ...nulls<Stripe.SubscriptionItem>()("billing_thresholds", "current_trial"),
   } satisfies Stripe.SubscriptionItem;
@@ -115,25 +115,25 @@ export type SubscriptionSpec = {
 };
 
 /** A subscription object as Stripe sends it (in events and from the API). */
-export function subscription(p: SubscriptionSpec): Payload<Stripe.Subscription> {
-  const itemPrice = price({ id: p.priceId, lookupKey: p.lookupKey, interval: p.interval });
+export function subscription(spec: SubscriptionSpec): Payload<Stripe.Subscription> {
+  const itemPrice = price({ id: spec.priceId, lookupKey: spec.lookupKey, interval: spec.interval });
   const item: Stripe.SubscriptionItem = subscriptionItem({
-    subscription: p.id,
+    subscription: spec.id,
     price: itemPrice,
-    periodStart: p.periodStart,
-    periodEnd: p.periodEnd,
+    periodStart: spec.periodStart,
+    periodEnd: spec.periodEnd,
   });
-  const itemsUrl = `/v1/subscription_items?subscription=${p.id}`;
+  const itemsUrl = `/v1/subscription_items?subscription=${spec.id}`;
   const sub = {
-    id: p.id,
+    id: spec.id,
     object: "subscription",
     automatic_tax: { enabled: false, disabled_reason: null, liability: null },
-    billing_cycle_anchor: sec(p.periodStart),
+    billing_cycle_anchor: sec(spec.periodStart),
     billing_mode: { type: "classic", flexible: null },
     billing_schedules: [],
-    cancel_at: secOrNull(p.cancelAt),
-    cancel_at_period_end: p.cancelAtPeriodEnd ?? false,
-    canceled_at: secOrNull(p.canceledAt),
+    cancel_at: secOrNull(spec.cancelAt),
+    cancel_at_period_end: spec.cancelAtPeriodEnd ?? false,
+    canceled_at: secOrNull(spec.canceledAt),
     cancellation_details: nulls<Stripe.Subscription.CancellationDetails>()(
       "comment",
       "feedback",
@@ -141,24 +141,24 @@ export function subscription(p: SubscriptionSpec): Payload<Stripe.Subscription> 
       "reason",
     ),
     collection_method: "charge_automatically",
-    created: sec(p.periodStart),
+    created: sec(spec.periodStart),
     currency: "usd",
-    customer: p.customer,
+    customer: spec.customer,
     default_tax_rates: [],
     discounts: [],
-    ended_at: secOrNull(p.endedAt),
+    ended_at: secOrNull(spec.endedAt),
     invoice_settings: {
       issuer: { type: "self" },
       ...nulls<Stripe.Subscription.InvoiceSettings>()("account_tax_ids", "custom_fields", "description", "footer"),
     },
     items: list([item], itemsUrl),
     livemode: false,
-    metadata: userMetadata(p.userId),
-    start_date: sec(p.periodStart),
+    metadata: userMetadata(spec.userId),
+    start_date: sec(spec.periodStart),
     // Cast: the spec takes any string (see SubscriptionSpec.status); the SDK types the known statuses.
-    status: (p.status ?? "active") as Stripe.Subscription.Status,
-    trial_end: secOrNull(p.trialEnd),
-    trial_start: p.trialEnd ? sec(p.periodStart) : null,
+    status: (spec.status ?? "active") as Stripe.Subscription.Status,
+    trial_end: secOrNull(spec.trialEnd),
+    trial_start: spec.trialEnd ? sec(spec.periodStart) : null,
     ...nulls<Stripe.Subscription>()(
       "application",
       "application_fee_percent",
@@ -184,7 +184,7 @@ export function subscription(p: SubscriptionSpec): Payload<Stripe.Subscription> 
       "trial_settings",
     ),
   } satisfies Stripe.Subscription;
-  if (!p.legacyPeriod) return sub;
+  if (!spec.legacyPeriod) return sub;
   // Before 2025-03-31.basil the period was top-level (extra keys, which Payload
   // allows) and items had none. Cast: the SDK's item type requires the period.
   const { current_period_start, current_period_end, ...legacyItem } = item;

@@ -4,7 +4,7 @@
 import { omit } from "convex-helpers";
 import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx, WriteValue } from "../lib/db";
-import type { StripeEventStatus } from "../lib/validators";
+import type { IngestResult, StripeEventStatus } from "../lib/validators";
 import { PLANS } from "../../src/plans";
 import { linkCustomer, linkForCustomer } from "./customers";
 import { allowanceOfAll, changeAllowance } from "./entitlements";
@@ -31,7 +31,7 @@ export type Handled = {
   stripeCustomerId: string | null;
 };
 /** invoice.paid for a subscription we have never seen: the caller fetches it from Stripe and calls again. */
-export type NeedsSubscription = { kind: "needs_subscription"; stripeSubscriptionId: string };
+export type NeedsSubscription = Extract<IngestResult, { kind: "needs_subscription" }>;
 export type Outcome = Handled | NeedsSubscription;
 
 const handled = (
@@ -242,12 +242,7 @@ async function onPaymentFailed(ctx: WriteCtx, invoice: InvoiceFacts, at: number)
   return handled("processed", null, who);
 }
 
-/**
- * Refund policy: no automatic clawback. A refund is a business decision
- * (goodwill, a duplicate charge, a dispute) and its credits may be spent
- * already, so the event is kept as needs_attention, with the user, for a
- * person to decide on an adjustment.
- */
+/** Refund policy (README, "Refund policy"): no automatic clawback; kept as needs_attention with the user. */
 async function onChargeRefunded(ctx: WriteCtx, charge: Record<string, unknown>): Promise<Handled> {
   const customer = idOf(charge.customer);
   if (customer === null) return handled("ignored", "Refunded charge without a customer");
