@@ -1,10 +1,12 @@
 import { v } from "convex/values";
+import type Stripe from "stripe";
 import { internal } from "./_generated/api";
 import { fail } from "./lib/errors";
 import { internalMutation, internalQuery, userAction } from "./lib/functions";
 import { callStripe, requireEnv, stripeClient } from "./lib/stripe";
 import * as V from "./lib/validators";
 import type { BillingState } from "./lib/validators";
+import * as Checkouts from "./model/checkouts";
 import * as Customers from "./model/customers";
 import { PLANS } from "../src/plans";
 
@@ -15,8 +17,10 @@ import { PLANS } from "../src/plans";
 /**
  * A Checkout page for `planId` billed every `interval`. Reuses the user's
  * Stripe customer or creates one; the user id travels as
- * `client_reference_id` and as the subscription's `metadata.userId`, so every
- * later event leads back to the user.
+ * `client_reference_id` and as the session's and subscription's
+ * `metadata.userId`, so every later event leads back to the user. A user has
+ * at most one open session: asking again for the same price returns it,
+ * another price closes it first, so two sessions can never both be paid.
  */
 export const createCheckoutSession = userAction({
   args: { planId: V.planId, interval: V.billingInterval },
@@ -27,11 +31,21 @@ export const createCheckoutSession = userAction({
     const site = requireEnv("SITE_URL");
     const stripe = stripeClient();
     const userId = ctx.userId;
-    // Read once for the Stripe calls below; the decisions that matter are safe
-    // against a concurrent call: Stripe returns the same customer for the same
-    // idempotency key, and linking is idempotent.
-    const state: BillingState = await ctx.runQuery(internal.billing.billingState, { userId });
+    // Read once for the Stripe calls below; what a concurrent call could race
+    // on is settled by Stripe (one customer per idempotency key) and by
+    // `recordCheckout` (one open session per user).
+    const state: BillingState = await ctx.runQuery(internal.billing.billingState, { userId, now: Date.now() });
     if (state.subscribed) fail("CONFLICT", "You already have a subscription: change plans in the billing portal");
+    let replaced: string | null = null;
+    if (state.openCheckout !== null) {
+      const open = await settleOpenCheckout(stripe, state.openCheckout.stripeSessionId);
+      if (open !== null && state.openCheckout.lookupKey === lookupKey) return { url: open };
+      if (open !== null)
+        await callStripe("close the previous checkout", () =>
+          stripe.checkout.sessions.expire(state.openCheckout!.stripeSessionId),
+        );
+      replaced = state.openCheckout.stripeSessionId;
+    }
     let customerId = state.stripeCustomerId;
     if (customerId === null) {
       const customer = await callStripe("create a customer", () =>
@@ -44,6 +58,7 @@ export const createCheckoutSession = userAction({
       customerId = customer.id;
     }
     const newCustomer = state.stripeCustomerId === null ? customerId : null;
+    let opened: Stripe.Checkout.Session | null = null;
     try {
       const prices = await callStripe("look up the price", () =>
         stripe.prices.list({ lookup_keys: [lookupKey], active: true, limit: 1 }),
@@ -51,7 +66,7 @@ export const createCheckoutSession = userAction({
       const price = prices.data[0];
       if (price === undefined)
         fail("CONFIGURATION", `No active Stripe price has lookup key ${lookupKey}`, { lookupKey });
-      const session = await callStripe("start a checkout", () =>
+      opened = await callStripe("start a checkout", () =>
         stripe.checkout.sessions.create({
           mode: "subscription",
           customer: customerId,
@@ -63,16 +78,37 @@ export const createCheckoutSession = userAction({
           cancel_url: `${site}/billing?checkout=canceled`,
         }),
       );
-      if (!session.url) fail("STRIPE_ERROR", "Stripe returned a checkout session without a URL");
-      return { url: session.url };
+      if (!opened.url) fail("STRIPE_ERROR", "Stripe returned a checkout session without a URL");
     } finally {
       // Recorded even when checkout failed, so the customer is never orphaned.
-      if (newCustomer !== null) {
-        await ctx.runMutation(internal.billing.linkCustomer, { userId, stripeCustomerId: newCustomer });
+      const session =
+        opened?.url == null
+          ? undefined
+          : { stripeSessionId: opened.id, url: opened.url, lookupKey, expiresAt: opened.expires_at * 1000 };
+      const kept = await ctx.runMutation(internal.billing.recordCheckout, {
+        userId,
+        stripeCustomerId: newCustomer ?? undefined,
+        session,
+        replaced: replaced ?? undefined,
+        now: Date.now(),
+      });
+      // A concurrent call (double click, two tabs) recorded its session first:
+      // close ours and send the user to that one.
+      if (kept !== null && opened !== null && kept.stripeSessionId !== opened.id) {
+        await callStripe("close the duplicate checkout", () => stripe.checkout.sessions.expire(opened!.id));
+        opened = { ...opened, url: kept.url };
       }
     }
+    return { url: opened.url! };
   },
 });
+
+/** The open session's URL, or null when it is no longer open; CONFLICT when it was just paid (the subscription is on its way). */
+async function settleOpenCheckout(stripe: Stripe, stripeSessionId: string): Promise<string | null> {
+  const session = await callStripe("read the open checkout", () => stripe.checkout.sessions.retrieve(stripeSessionId));
+  if (session.status === "complete") fail("CONFLICT", "Your checkout is complete: your subscription is on its way");
+  return session.status === "open" ? session.url : null;
+}
 
 /** A Stripe customer portal page (update card, change plan, cancel); CONFLICT before any checkout. */
 export const createPortalSession = userAction({
@@ -83,6 +119,7 @@ export const createPortalSession = userAction({
     const stripe = stripeClient();
     const { stripeCustomerId }: BillingState = await ctx.runQuery(internal.billing.billingState, {
       userId: ctx.userId,
+      now: Date.now(),
     });
     if (stripeCustomerId === null) fail("CONFLICT", "No billing account yet: subscribe to a plan first");
     const session = await callStripe("open the billing portal", () =>
@@ -92,14 +129,41 @@ export const createPortalSession = userAction({
   },
 });
 
-/** What the billing actions need to know about a user. */
+/** What the billing actions need to know about a user (`now`: the action's clock; queries read none). */
 export const billingState = internalQuery({
-  args: { userId: v.id("users") },
+  args: { userId: v.id("users"), now: v.number() },
   returns: V.billingState,
-  handler: (ctx, { userId }) => Customers.billingState(ctx, userId),
+  handler: (ctx, { userId, now }) => Customers.billingState(ctx, userId, now),
 });
 
-/** Records the customer↔user link made by checkout. Idempotent. */
+/**
+ * Records what a checkout created: the customer link, the session (one open
+ * per user: a session recorded meanwhile by a concurrent call is kept and
+ * returned, and the caller closes its own), and the session it replaced.
+ */
+export const recordCheckout = internalMutation({
+  args: {
+    userId: v.id("users"),
+    stripeCustomerId: v.optional(v.string()),
+    session: v.optional(
+      v.object({ stripeSessionId: v.string(), url: v.string(), lookupKey: v.string(), expiresAt: v.number() }),
+    ),
+    replaced: v.optional(v.string()),
+    now: v.number(),
+  },
+  returns: v.union(v.object({ stripeSessionId: v.string(), url: v.string(), lookupKey: v.string() }), v.null()),
+  handler: async (ctx, { userId, stripeCustomerId, session, replaced, now }) => {
+    if (stripeCustomerId !== undefined) await Customers.linkCustomer(ctx, userId, stripeCustomerId);
+    if (replaced !== undefined) await Checkouts.finishCheckout(ctx, replaced, "expired");
+    if (session === undefined) return null;
+    const open = await Checkouts.openCheckout(ctx, userId, now);
+    if (open !== null && open.stripeSessionId !== session.stripeSessionId) return open;
+    await Checkouts.recordCheckout(ctx, { userId, ...session });
+    return { stripeSessionId: session.stripeSessionId, url: session.url, lookupKey: session.lookupKey };
+  },
+});
+
+/** Records the customer↔user link made by checkout, or by an operator. Idempotent; never re-points either side. */
 export const linkCustomer = internalMutation({
   args: { userId: v.id("users"), stripeCustomerId: v.string() },
   returns: V.linkResult,

@@ -30,6 +30,9 @@ export const appTables = {
     .index("by_userId_and_idempotencyKey", ["userId", "idempotencyKey"]),
   // One row per reservation, kept after it ends so a late commit is a CONFLICT, not a NOT_FOUND.
   creditReservations: defineTable(V.creditReservationFields).index("by_userId", ["userId"]),
+  checkoutSessions: defineTable(V.checkoutSessionFields)
+    .index("by_userId", ["userId"])
+    .index("by_stripeSessionId", ["stripeSessionId"]),
   // The worked example of a user-owned table (README: "Adding a table").
   notes: defineTable(V.noteFields).index("by_userId", ["userId"]),
 };

@@ -1,9 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { api } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import { serviceDb } from "./lib/db";
 import { linkCustomer } from "./model/customers";
-import { getAccount } from "./model/ledger";
-import { refillOnce, RENEWAL_GRACE_MS } from "./model/refills";
+import { RENEWAL_GRACE_MS } from "./model/refills";
 import { STRIPE_API_VERSION } from "./lib/stripe";
 import {
   addMonths,
@@ -14,6 +13,7 @@ import {
   deliver,
   event,
   expectConsole,
+  HOUR,
   MAR_1,
   newBackend,
   refundedCharge,
@@ -115,36 +115,60 @@ describe("invoice.paid", () => {
     });
   });
 
-  test("a renewal paid late, after the sweep already refilled that period, grants nothing twice", async () => {
+  test("no paid credits for an unpaid period: the sweep grants the free allowance, the late renewal refills once", async () => {
     const { t, ada, sub, bill, send, credits, refills } = await story();
     await send("customer.subscription.created", sub(), MAR_1);
     await send("invoice.paid", bill(), MAR_1);
-    // The sweep refills when the grace runs out (the renewal is still being retried).
-    const sweepAt = APR_1 + RENEWAL_GRACE_MS;
-    clockAt(sweepAt);
-    await t.run(async (ctx) => {
-      const db = serviceDb(ctx.db);
-      const account = (await getAccount({ db }, ada.userId))!;
-      await refillOnce({ db }, account, {
-        allowance: 1000,
-        key: "period:test",
-        reason: "sweep",
-        nextRefillAt: addMonths(MAR_1, 2),
-        now: sweepAt,
-      });
+    expect(await credits()).toMatchObject({ balance: 1000, paidThrough: APR_1 });
+    const renewal = bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2 });
+    clockAt(APR_1 + HOUR);
+    expect(await send("invoice.payment_failed", { ...renewal, status: "open" }, APR_1 + HOUR)).toMatchObject({
+      status: "processed",
     });
     await spend(t, ada.userId, 300);
-    clockAt(sweepAt + DAY);
-    const late = bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2 });
-    expect(await send("invoice.paid", late, sweepAt + DAY)).toMatchObject({
-      note: "This period was already refilled by the monthly sweep",
+    // The grace runs out with the renewal still unpaid: the sweep grants the free 100, not Pro's 1,000.
+    clockAt(APR_1 + RENEWAL_GRACE_MS);
+    expect(await t.mutation(internal.credits.refillDue, {})).toEqual({ refilled: 1, more: false });
+    expect(await credits()).toMatchObject({ balance: 100, monthlyAllowance: 1000, paidThrough: APR_1 });
+    expect((await refills()).at(-1)).toMatchObject({ delta: -600, reason: expect.stringContaining("unpaid") });
+    // Access to the plan stays while Stripe retries.
+    expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({
+      planId: "pro",
+      status: "past_due",
     });
+    // The payment is recovered: the renewal refills to the plan once, and the subscription is active again.
+    clockAt(APR_1 + RENEWAL_GRACE_MS + DAY);
+    expect(await send("invoice.paid", renewal, APR_1 + RENEWAL_GRACE_MS + DAY)).toMatchObject({ note: null });
     expect(await credits()).toMatchObject({
-      balance: 700,
+      balance: 1000,
       nextRefillAt: END2 + RENEWAL_GRACE_MS,
       refillAnchorAt: APR_1,
+      paidThrough: END2,
     });
-    expect(await refills()).toHaveLength(2);
+    expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({ status: "active" });
+    const again = await send("invoice.paid", renewal, APR_1 + RENEWAL_GRACE_MS + DAY, "evt_again");
+    expect(again).toMatchObject({ note: "Invoice in_2 already refilled" });
+    expect(await credits()).toMatchObject({ balance: 1000 });
+    expect(await refills()).toHaveLength(3);
+  });
+
+  test("an unpaid renewal then a cancellation leaves the free allowance: no paid month for free", async () => {
+    const { t, sub, bill, send, credits } = await story();
+    await send("customer.subscription.created", sub(), MAR_1);
+    await send("invoice.paid", bill(), MAR_1);
+    const renewal = bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2 });
+    await send("invoice.payment_failed", { ...renewal, status: "open" }, APR_1 + HOUR);
+    await send("customer.subscription.deleted", sub({ status: "canceled" }), APR_1 + 2 * HOUR);
+    clockAt(APR_1 + RENEWAL_GRACE_MS);
+    await t.mutation(internal.credits.refillDue, {});
+    expect(await credits()).toMatchObject({ balance: 100, monthlyAllowance: 100 });
+    // Resubscribing in the same period grants nothing until its invoice is paid.
+    await send(
+      "customer.subscription.created",
+      sub({ id: "sub_again", status: "incomplete" }),
+      APR_1 + RENEWAL_GRACE_MS,
+    );
+    expect(await credits()).toMatchObject({ balance: 100 });
   });
 
   test("a failed payment marks the subscription past due and grants nothing; the recovery refills once", async () => {

@@ -102,7 +102,7 @@ describe("subscription rows", () => {
     const { t, ada, send, row } = await story();
     await send(
       "checkout.session.completed",
-      checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }),
+      checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId, userId: ada.userId }),
       MAR_1,
     );
     expect((await snapshot(t)).stripeCustomers).toEqual([
@@ -124,21 +124,21 @@ describe("subscription rows", () => {
     const bob = await seedUser(t, "bob@example.com");
     await send(
       "checkout.session.completed",
-      checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId }),
+      checkoutSession({ customer: "cus_ada", clientReferenceId: ada.userId, userId: ada.userId }),
       MAR_1,
     );
     const before = await state(t);
     expect(
       await send(
         "checkout.session.completed",
-        checkoutSession({ id: "cs_2", customer: "cus_ada", clientReferenceId: ada.userId }),
+        checkoutSession({ id: "cs_2", customer: "cus_ada", clientReferenceId: ada.userId, userId: ada.userId }),
         MAR_1,
       ),
     ).toMatchObject({ status: "processed" });
     expect(
       await send(
         "checkout.session.completed",
-        checkoutSession({ id: "cs_3", customer: "cus_ada", clientReferenceId: bob.userId }),
+        checkoutSession({ id: "cs_3", customer: "cus_ada", clientReferenceId: bob.userId, userId: bob.userId }),
         MAR_1,
       ),
     ).toMatchObject({ status: "needs_attention" });

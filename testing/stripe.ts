@@ -117,7 +117,9 @@ export function stripeCustomer(
         periodEnd,
         ...over,
       }),
-    checkout: () => checkoutSession({ customer, clientReferenceId: user.userId }),
+    /** A completed session as our checkout opens it (client_reference_id and metadata.userId agree). */
+    checkout: (over: Partial<Parameters<typeof checkoutSession>[0]> = {}) =>
+      checkoutSession({ customer, clientReferenceId: user.userId, userId: user.userId, ...over }),
   };
 }
 

@@ -11,6 +11,12 @@ export function checkoutSession(spec: {
   clientReferenceId: string | null;
   subscription?: string | null;
   url?: string;
+  /** `metadata.userId`, which our createCheckoutSession sets on every session it opens. */
+  userId?: string | null;
+  /** Default `complete` (as in checkout.session.completed); `open` for a session the API returns unpaid. */
+  status?: Stripe.Checkout.Session.Status;
+  /** Seconds. */
+  expiresAt?: number;
 }): Payload<Stripe.Checkout.Session> {
   return {
     id: spec.id ?? "cs_test_a1b2c3",
@@ -28,14 +34,14 @@ export function checkoutSession(spec: {
       "terms_of_service_acceptance",
     ),
     customer: spec.customer,
-    expires_at: EXAMPLE_TIME + 24 * 3600,
+    expires_at: spec.expiresAt ?? EXAMPLE_TIME + 24 * 3600,
     livemode: false,
-    metadata: {},
+    metadata: userMetadata(spec.userId),
     mode: "subscription",
     payment_method_types: ["card"],
-    payment_status: "paid",
+    payment_status: (spec.status ?? "complete") === "complete" ? "paid" : "unpaid",
     shipping_options: [],
-    status: "complete",
+    status: spec.status ?? "complete",
     subscription: spec.subscription ?? null,
     success_url: "https://example.com/success",
     url: spec.url ?? null,

@@ -27,6 +27,7 @@ import type * as lib_stripe from "../lib/stripe.js";
 import type * as lib_validate from "../lib/validate.js";
 import type * as lib_validators from "../lib/validators.js";
 import type * as migrations from "../migrations.js";
+import type * as model_checkouts from "../model/checkouts.js";
 import type * as model_credits from "../model/credits.js";
 import type * as model_customers from "../model/customers.js";
 import type * as model_entitlements from "../model/entitlements.js";
@@ -70,6 +71,7 @@ declare const fullApi: ApiFromModules<{
   "lib/validate": typeof lib_validate;
   "lib/validators": typeof lib_validators;
   migrations: typeof migrations;
+  "model/checkouts": typeof model_checkouts;
   "model/credits": typeof model_credits;
   "model/customers": typeof model_customers;
   "model/entitlements": typeof model_entitlements;

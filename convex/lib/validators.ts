@@ -117,6 +117,15 @@ export const creditFields = {
   nextRefillAt: v.number(),
   /** How many refills this account has had: the number of its current period. */
   refillCount: v.number(),
+  /**
+   * The highest allowance granted for in the current period (set by each
+   * refill, raised by upgrades): an upgrade adds only what lies above it, so
+   * switching plans back and forth grants nothing new. Absent on older rows:
+   * `monthlyAllowance` stands in.
+   */
+  peakAllowance: v.optional(v.number()),
+  /** The end of the latest paid period (ms): the sweep grants a paid allowance only before it. Absent: nothing paid. */
+  paidThrough: v.optional(v.number()),
   updatedAt: v.number(),
 };
 
@@ -142,6 +151,19 @@ export const ledgerEntryFields = {
   reason: v.optional(v.string()),
   /** Makes the change happen once: an invoice id, a client key, a refill period. */
   idempotencyKey: v.optional(v.string()),
+  updatedAt: v.number(),
+};
+
+/** A Stripe Checkout session our checkout opened, so a user has at most one open at a time. */
+export const checkoutSessionFields = {
+  userId: v.id("users"),
+  stripeSessionId: v.string(),
+  url: v.string(),
+  /** The price's lookup key: a second checkout for the same price reuses the open session. */
+  lookupKey: v.string(),
+  /** When Stripe expires it if unpaid (ms). */
+  expiresAt: v.number(),
+  status: literals(["open", "complete", "expired"]),
   updatedAt: v.number(),
 };
 
@@ -196,6 +218,8 @@ export const billingState = v.object({
   email: v.union(v.string(), v.null()),
   /** Has a paid subscription that still entitles them (a second checkout would double-bill). */
   subscribed: v.boolean(),
+  /** The checkout session opened for them in the last 24 hours and not known to be finished, if any. */
+  openCheckout: v.union(v.object({ stripeSessionId: v.string(), url: v.string(), lookupKey: v.string() }), v.null()),
 });
 export type BillingState = Infer<typeof billingState>;
 

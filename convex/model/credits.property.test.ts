@@ -54,6 +54,10 @@ type Held = { id: string; amount: number; expiresAt: number; period: number; sta
 class Model {
   balance = 100;
   allowance = 100;
+  /** The highest allowance granted for in this period: upgrades add only above it. */
+  peak = 100;
+  /** The end of the latest paid period: the sweep grants more than the free 100 only before it. */
+  paidThrough = 0;
   period = 0;
   keys = new Map<string, { amount: number; balance: number }>();
   reservations: Held[] = [];
@@ -166,7 +170,8 @@ async function apply(
       await t.finishInProgressScheduledFunctions();
       m.expireUpTo(Date.now());
       await t.mutation(internal.credits.refillDue, {});
-      m.balance = m.allowance;
+      m.balance = Date.now() < m.paidThrough ? m.allowance : Math.min(m.allowance, 100);
+      m.peak = m.allowance;
       m.period += 1;
       return;
     }
@@ -178,13 +183,22 @@ async function apply(
       const done = await t.run(async (ctx) => {
         const db = serviceDb(ctx.db);
         const account = (await getAccount({ db }, userId))!;
-        const paid = { allowance: m.allowance, key, reason: "invoice.paid", nextRefillAt: now + 40 * DAY, now };
+        const paid = {
+          allowance: m.allowance,
+          key,
+          reason: "invoice.paid",
+          nextRefillAt: now + 40 * DAY,
+          paidThrough: now + 30 * DAY,
+          now,
+        };
         return await refillOnce({ db }, account, paid);
       });
       expect(done).toBe(!replay);
       if (!replay) {
         m.invoices.push(key);
         m.balance = m.allowance;
+        m.peak = m.allowance;
+        m.paidThrough = Math.max(m.paidThrough, now + 30 * DAY);
         m.period += 1;
       }
       return;
@@ -195,7 +209,12 @@ async function apply(
         const account = (await getAccount({ db }, userId))!;
         await changeAllowance({ db }, account, op.allowance, `plan:${i}`);
       });
-      if (op.allowance > m.allowance) m.balance += op.allowance - m.allowance;
+      // Switching back and forth grants nothing new: only what lies above the period's peak.
+      const granted = Math.max(m.peak, m.allowance);
+      if (op.allowance > granted) {
+        m.balance += op.allowance - granted;
+        m.peak = op.allowance;
+      }
       m.allowance = op.allowance;
       return;
     }

@@ -2,6 +2,7 @@
 import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { BillingState, LinkResult } from "../lib/validators";
+import { openCheckout } from "./checkouts";
 import { getProfile } from "./profiles";
 import { currentSubscription, isEntitled } from "./subscriptions";
 
@@ -24,24 +25,27 @@ export async function customerForUser(ctx: ReadCtx, userId: Id<"users">) {
 }
 
 /**
- * Records that `stripeCustomerId` belongs to `userId`. Idempotent. A customer
- * already linked to another user is never moved ("conflict"): that would hand
- * one user's subscription to another.
+ * Records that `stripeCustomerId` belongs to `userId`. Idempotent. Neither
+ * side is ever re-pointed ("conflict"): a customer linked to another user
+ * would hand one user's subscription to another, and a user who already has
+ * a customer would have their portal and next checkout open someone else's.
  */
 export async function linkCustomer(ctx: WriteCtx, userId: Id<"users">, stripeCustomerId: string): Promise<LinkResult> {
   const existing = await linkForCustomer(ctx, stripeCustomerId);
   if (existing !== null) return existing.userId === userId ? "already_linked" : "conflict";
+  if ((await customerForUser(ctx, userId)) !== null) return "conflict";
   await ctx.db.insert("stripeCustomers", { userId, stripeCustomerId });
   return "linked";
 }
 
-/** What the billing actions need to know about a user before calling Stripe. */
-export async function billingState(ctx: ReadCtx, userId: Id<"users">): Promise<BillingState> {
+/** What the billing actions need to know about a user before calling Stripe (`now`: the action's clock). */
+export async function billingState(ctx: ReadCtx, userId: Id<"users">, now: number): Promise<BillingState> {
   const profile = await getProfile(ctx, userId);
   const sub = await currentSubscription(ctx, userId);
   return {
     stripeCustomerId: await customerForUser(ctx, userId),
     email: profile?.email || null,
     subscribed: sub !== null && sub.planId !== "free" && isEntitled(sub.status),
+    openCheckout: await openCheckout(ctx, userId, now),
   };
 }

@@ -13,21 +13,25 @@ export function allowanceOfAll(subs: readonly Pick<Doc<"subscriptions">, "status
 }
 
 /**
- * Moves the account's allowance to `allowance` after a plan change. An upgrade
- * adds the difference at once, through the ledger, once per `key` (the user
- * paid for it now; a first subscription is an upgrade from free); a downgrade
- * only lowers the allowance, which the next refill applies, so nobody loses
- * credits mid-period.
+ * Moves the account's allowance to `allowance` after a plan change. A
+ * downgrade only lowers the allowance, which the next refill applies, so
+ * nobody loses credits mid-period. An upgrade adds the difference at once
+ * (a first subscription is an upgrade from free), but only above the highest
+ * allowance already granted for in this period (`peakAllowance`, reset by
+ * each refill): pro → business → pro → business grants the difference once,
+ * so switching back and forth creates nothing. Once per `key` too, for replays.
  */
 export async function changeAllowance(ctx: WriteCtx, account: Account, allowance: number, key: string) {
   if (allowance === account.monthlyAllowance) return account;
   if (allowance < account.monthlyAllowance) return await updateAccount(ctx, account, { monthlyAllowance: allowance });
+  const granted = Math.max(account.peakAllowance ?? account.monthlyAllowance, account.monthlyAllowance);
+  if (allowance <= granted) return await updateAccount(ctx, account, { monthlyAllowance: allowance });
   if ((await entryWithKey(ctx, account.userId, key)) !== null) return account;
   return await changeBalance(ctx, account, {
-    delta: allowance - account.monthlyAllowance,
+    delta: allowance - granted,
     kind: "upgrade",
     reason: "Plan upgrade",
     idempotencyKey: key,
-    fields: { monthlyAllowance: allowance },
+    fields: { monthlyAllowance: allowance, peakAllowance: allowance },
   });
 }

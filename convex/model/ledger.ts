@@ -65,6 +65,7 @@ export async function insertAccount(
     refillAnchorAt: openedAt,
     nextRefillAt: addMonths(openedAt, 1),
     refillCount: 0,
+    peakAllowance: FREE_PLAN.monthlyCredits,
   });
   await ctx.db.insert("creditLedger", {
     userId,

@@ -141,13 +141,14 @@ describe("monthly refills on each user's own anniversary", () => {
     expect((await credits(t, ada.userId)).balance).toBe(1000);
   });
 
-  test("a yearly plan (upgraded allowance) is refilled monthly by the sweep", async () => {
+  test("a yearly plan (upgraded allowance, the year paid) is refilled monthly by the sweep at its allowance", async () => {
     const t = newBackend();
     const ada = await seedUser(t, "ada@example.com");
     await t.run(async (ctx) => {
       const db = serviceDb(ctx.db);
       const account = (await getAccount({ db }, ada.userId))!;
-      await changeAllowance({ db }, account, 1000, "sub:yearly");
+      const upgraded = await changeAllowance({ db }, account, 1000, "sub:yearly");
+      await updateAccount({ db }, upgraded, { paidThrough: at("2027-01-31T09:00:00Z") });
     });
     expect((await credits(t, ada.userId)).balance).toBe(1000);
     await ada.as.mutation(api.credits.consumeCredits, { amount: 600 });
@@ -158,6 +159,22 @@ describe("monthly refills on each user's own anniversary", () => {
       await ada.as.mutation(api.credits.consumeCredits, { amount: 1 });
     }
     expect(await creditsOf(t, ada.userId)).toMatchObject({ balance: 999, ledgerSum: 999 });
+  });
+
+  test("once the paid period has run out unpaid, the sweep grants the free allowance, not the plan's", async () => {
+    const t = newBackend();
+    const ada = await seedUser(t, "ada@example.com");
+    await t.run(async (ctx) => {
+      const db = serviceDb(ctx.db);
+      const account = (await getAccount({ db }, ada.userId))!;
+      const upgraded = await changeAllowance({ db }, account, 1000, "sub:yearly");
+      await updateAccount({ db }, upgraded, { paidThrough: at("2026-02-28T09:00:00Z") });
+    });
+    vi.setSystemTime(at("2026-02-28T09:00:00Z")); // the paid period ends as the anniversary comes
+    expect(await sweep(t)).toEqual({ refilled: 1, more: false });
+    expect(await credits(t, ada.userId)).toMatchObject({ balance: 100, monthlyAllowance: 1000 });
+    const { ledger } = await creditsOf(t, ada.userId);
+    expect(ledger.at(-1)).toMatchObject({ kind: "refill", delta: -900, reason: expect.stringContaining("unpaid") });
   });
 
   test("rollover cap (a per-plan option): up to the cap of unused credits carries over", async () => {

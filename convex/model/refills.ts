@@ -6,13 +6,17 @@ import type { TransactionMetrics } from "convex/server";
 import type { Doc } from "../_generated/dataModel";
 import type { WriteCtx } from "../lib/db";
 import { integerInRange } from "../lib/validate";
-import { rolloverCapFor } from "../../src/plans";
+import { FREE_PLAN, rolloverCapFor } from "../../src/plans";
 import { type Account, changeBalance, dueAccounts, entryWithKey, updateAccount } from "./ledger";
 import { addMonths, currentAnniversary, MS, nextAnniversary, periodKey } from "./time";
 
 export type Refill = {
-  /** The monthly allowance to refill to; also becomes the account's allowance. */
+  /** The plan's monthly allowance; becomes the account's allowance. */
   allowance: number;
+  /** What the balance is set to, when less than the allowance (a period not paid for); defaults to the allowance. */
+  grant?: number;
+  /** The end of the period an invoice paid for, when this refill comes from one. */
+  paidThrough?: number;
   /** Unique per period (e.g. `invoice:in_123` or `period:2026-02-28`): at most one refill each. */
   key: string;
   reason: string;
@@ -43,14 +47,18 @@ export async function refillOnce(ctx: WriteCtx, account: Account, refill: Refill
  * this period was not refilled yet; everyone else calls `refillOnce`.
  */
 export async function writeRefill(ctx: WriteCtx, account: Account, refill: Refill) {
-  const carried = Math.min(account.balance, refill.rolloverCap ?? rolloverCapFor(refill.allowance));
+  const grant = refill.grant ?? refill.allowance;
+  const carried = Math.min(account.balance, refill.rolloverCap ?? rolloverCapFor(grant));
   return await changeBalance(ctx, account, {
-    delta: refill.allowance + carried - account.balance,
+    delta: grant + carried - account.balance,
     kind: "refill",
     reason: refill.reason,
     idempotencyKey: refill.key,
     fields: {
       monthlyAllowance: refill.allowance,
+      // A new period: upgrades in it grant only above this (model/entitlements.ts).
+      peakAllowance: refill.allowance,
+      ...(refill.paidThrough === undefined ? {} : { paidThrough: refill.paidThrough }),
       lastRefillAt: refill.now,
       nextRefillAt: refill.nextRefillAt,
       refillCount: account.refillCount + 1,
@@ -114,10 +122,18 @@ export async function refillIfDue(ctx: WriteCtx, account: Account, now: number) 
     await updateAccount(ctx, account, { nextRefillAt });
     return false;
   }
+  // A paid allowance only for a paid period (a yearly plan's months): a renewal
+  // not paid yet gets the free allowance, and its invoice.paid refills the rest.
+  const paid = now < (account.paidThrough ?? 0);
+  const grant = paid ? account.monthlyAllowance : Math.min(account.monthlyAllowance, FREE_PLAN.monthlyCredits);
   await writeRefill(ctx, account, {
     allowance: account.monthlyAllowance,
+    grant,
     key: `period:${periodKey(periodStart)}`,
-    reason: "Monthly refill",
+    reason:
+      grant < account.monthlyAllowance
+        ? "Monthly refill at the free allowance: the plan's period is unpaid"
+        : "Monthly refill",
     nextRefillAt,
     now,
   });
@@ -166,10 +182,12 @@ export type InvoiceRefill = {
 };
 
 /**
- * Refills the account for a paid subscription invoice, once per invoice id.
- * A renewal for a period the sweep already refilled at this allowance (the
- * invoice came late, e.g. after retries) only moves the schedule: refilling
- * again would grant the same month twice.
+ * Refills the account for a paid subscription invoice, once per invoice id,
+ * and records the period as paid. A renewal for a period the sweep already
+ * refilled at this allowance while it was paid (a yearly plan's month) only
+ * moves the schedule: refilling again would grant the same month twice. A
+ * sweep refill after the paid period ran out granted only the free allowance,
+ * so the late renewal refills in full.
  */
 export async function refillForInvoice(
   ctx: WriteCtx,
@@ -179,14 +197,18 @@ export async function refillForInvoice(
   const key = `invoice:${invoice.invoiceId}`;
   if ((await entryWithKey(ctx, account.userId, key)) !== null) return "already_refilled";
   const schedule = scheduleAfterInvoice(invoice.interval, invoice.period);
+  const paidThrough = Math.max(account.paidThrough ?? 0, invoice.period.end);
   const coveredBySweep =
     invoice.billingReason === "subscription_cycle" &&
     account.lastRefillAt >= invoice.period.start &&
+    account.lastRefillAt < (account.paidThrough ?? 0) &&
     account.monthlyAllowance === invoice.allowance;
   if (coveredBySweep) {
-    if (account.nextRefillAt !== schedule.nextRefillAt || account.refillAnchorAt !== schedule.refillAnchorAt) {
-      await updateAccount(ctx, account, schedule);
-    }
+    const moved =
+      account.nextRefillAt !== schedule.nextRefillAt ||
+      account.refillAnchorAt !== schedule.refillAnchorAt ||
+      account.paidThrough !== paidThrough;
+    if (moved) await updateAccount(ctx, account, { ...schedule, paidThrough });
     return "period_already_refilled";
   }
   await writeRefill(ctx, account, {
@@ -194,6 +216,7 @@ export async function refillForInvoice(
     key,
     reason: `Paid invoice ${invoice.invoiceId}`,
     ...schedule,
+    paidThrough,
     now: invoice.now,
   });
   return "refilled";

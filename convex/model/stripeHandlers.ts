@@ -5,7 +5,7 @@ import { omit } from "convex-helpers";
 import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx, WriteValue } from "../lib/db";
 import type { IngestResult, StripeEventStatus } from "../lib/validators";
-import { PLANS } from "../../src/plans";
+import { finishCheckout } from "./checkouts";
 import { linkCustomer, linkForCustomer } from "./customers";
 import { allowanceOfAll, changeAllowance } from "./entitlements";
 import { getAccount } from "./ledger";
@@ -61,6 +61,8 @@ export async function applyEvent(
   switch (event.type) {
     case "checkout.session.completed":
       return await onCheckoutCompleted(ctx, object);
+    case "checkout.session.expired":
+      return await onCheckoutExpired(ctx, object);
     case "customer.subscription.created":
     case "customer.subscription.updated":
     case "customer.subscription.deleted":
@@ -124,6 +126,11 @@ export async function syncSubscription(
     };
   }
   const who = { userId, stripeCustomerId: customer };
+  // Stripe never reactivates a canceled subscription: whatever arrives after
+  // (even a snapshot from the same second that says active) is history.
+  if (row !== null && Subscriptions.hasEnded(row.status)) {
+    return { outcome: handled("ignored", `Subscription is ${row.status}, which is final`, who), row };
+  }
   if (row !== null && at < row.lastEventAt) {
     return { outcome: handled("ignored", "Older than the change already applied", who), row };
   }
@@ -139,19 +146,35 @@ export async function syncSubscription(
     lastEventAt: at,
   };
   const saved = await Subscriptions.save(ctx, row, fields);
-  if (followPlan) {
-    const others = subs.filter((s) => s._id !== saved._id);
-    await changeAllowance(ctx, account, allowanceOfAll([...others, saved]), `plan:${eventId}`);
-  }
+  const all = [...subs.filter((s) => s._id !== saved._id), saved];
+  if (followPlan) await changeAllowance(ctx, account, allowanceOfAll(all), `plan:${eventId}`);
+  const problems: string[] = [];
   if (planId === null) {
-    const note = `Price ${facts.priceId} (lookup key ${facts.priceLookupKey ?? "none"}) is not in the plan catalogue: free entitlements`;
-    return { outcome: handled("needs_attention", note, who), row: saved };
+    problems.push(
+      `Price ${facts.priceId} (lookup key ${facts.priceLookupKey ?? "none"}) is not in the plan catalogue: free entitlements`,
+    );
   }
-  return { outcome: handled("processed", null, who), row: saved };
+  const live = Subscriptions.livePaid(all);
+  if (live.length > 1) {
+    const ids = live.map((s) => s.stripeSubscriptionId).join(", ");
+    problems.push(`User has ${live.length} live paid subscriptions (${ids}): entitled to the best; refund the other`);
+  }
+  const outcome =
+    problems.length > 0 ? handled("needs_attention", problems.join("; "), who) : handled("processed", null, who);
+  return { outcome, row: saved };
 }
 
-/** Links the checkout's customer to the user named by `client_reference_id`. */
+/**
+ * Links the checkout's customer to its user, only when the session is ours:
+ * `client_reference_id` can be set by whoever builds a session (Payment
+ * Links, the pricing table), so it must agree with the `metadata.userId` our
+ * createCheckoutSession sets on the server. A user who already has a
+ * customer is never re-pointed. Anything else naming a user is kept as
+ * needs_attention for a person.
+ */
 async function onCheckoutCompleted(ctx: WriteCtx, session: Record<string, unknown>): Promise<Handled> {
+  const sessionId = idOf(session.id);
+  if (sessionId !== null) await finishCheckout(ctx, sessionId, "complete");
   const customer = idOf(session.customer);
   if (customer === null) return handled("ignored", "Checkout session without a customer");
   const ref = typeof session.client_reference_id === "string" ? session.client_reference_id : null;
@@ -160,10 +183,23 @@ async function onCheckoutCompleted(ctx: WriteCtx, session: Record<string, unknow
     return handled("unmatched", `client_reference_id ${ref ?? "(none)"} names no user`, { stripeCustomerId: customer });
   }
   const who = { userId, stripeCustomerId: customer };
+  const metadata = (session.metadata ?? {}) as Record<string, unknown>;
+  if (metadata.userId !== ref) {
+    const note = `Session ${sessionId} names user ${userId} without our checkout's metadata: customer ${customer} not linked`;
+    return handled("needs_attention", note, who);
+  }
   if ((await linkCustomer(ctx, userId, customer)) === "conflict") {
-    return handled("needs_attention", `Customer ${customer} is already linked to another user`, who);
+    const note = `Customer ${customer} not linked to user ${userId}: one of them is already linked to another`;
+    return handled("needs_attention", note, who);
   }
   return handled("processed", null, who);
+}
+
+/** An unpaid Checkout session Stripe expired: the user may open a new one. */
+async function onCheckoutExpired(ctx: WriteCtx, session: Record<string, unknown>): Promise<Handled> {
+  const sessionId = idOf(session.id);
+  if (sessionId !== null) await finishCheckout(ctx, sessionId, "expired");
+  return handled("processed", null, { stripeCustomerId: idOf(session.customer) });
 }
 
 /**
@@ -207,17 +243,19 @@ async function onInvoicePaid(
   }
   const account = await getAccount(ctx, row.userId);
   if (account === null) return handled("unmatched", `User ${row.userId} has no credits account`, who);
+  // The refill follows the user's best entitled subscription, whichever one this invoice paid.
+  const recovered = Subscriptions.isRecoveredByPayment(row.status) && at >= row.lastEventAt;
+  const paidFor = recovered ? { ...row, status: "active" as const } : row;
+  const others = (await Subscriptions.listForUser(ctx, row.userId)).filter((s) => s._id !== row._id);
   const result = await refillForInvoice(ctx, account, {
     invoiceId: invoice.invoiceId,
     billingReason: invoice.billingReason!,
-    allowance: PLANS[row.planId].monthlyCredits,
+    allowance: allowanceOfAll([...others, paidFor]),
     interval: row.interval,
     period: invoice.period ?? { start: row.currentPeriodStart, end: row.currentPeriodEnd },
     now: Date.now(),
   });
-  if (Subscriptions.isRecoveredByPayment(row.status) && at >= row.lastEventAt) {
-    await Subscriptions.setStatus(ctx, row, "active", at);
-  }
+  if (recovered) await Subscriptions.setStatus(ctx, row, "active", at);
   const notes = {
     refilled: null,
     already_refilled: `Invoice ${invoice.invoiceId} already refilled`,

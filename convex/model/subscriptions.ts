@@ -2,7 +2,7 @@
 // named status rules (shared with clients from src/subscriptions.ts).
 import type { Doc, Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx, WriteValue } from "../lib/db";
-import { isInGoodStanding } from "../../src/subscriptions";
+import { entitledCredits, isEntitled, isInGoodStanding } from "../../src/subscriptions";
 
 export {
   entitledCredits,
@@ -36,9 +36,26 @@ export async function listForUser(ctx: ReadCtx, userId: Id<"users">) {
     .take(MAX_PER_USER);
 }
 
-/** The subscription to show as the user's: one in good standing (the newest), else the most recent, else null. */
+// Entitled subscriptions rank by the credits their plan grants, then good
+// standing (active, trialing) above past_due.
+const rank = (sub: Subscription) => entitledCredits(sub) * 2 + (isInGoodStanding(sub.status) ? 1 : 0);
+
+/**
+ * The subscription that decides the user's plan: the best entitled one (the
+ * newest among equals), whichever subscription an event was about; with none
+ * entitled, the most recent; with none at all, null.
+ */
 export function pickCurrent(newestFirst: readonly Subscription[]): Subscription | null {
-  return newestFirst.find((s) => isInGoodStanding(s.status)) ?? newestFirst[0] ?? null;
+  let best: Subscription | null = null;
+  for (const sub of newestFirst) {
+    if (isEntitled(sub.status) && (best === null || rank(sub) > rank(best))) best = sub;
+  }
+  return best ?? newestFirst[0] ?? null;
+}
+
+/** The user's subscriptions that are paid for and still entitle them (more than one is a double charge). */
+export function livePaid(subs: readonly Subscription[]): Subscription[] {
+  return subs.filter((sub) => sub.planId !== "free" && isEntitled(sub.status));
 }
 
 /** The user's current subscription (see `pickCurrent`). */
