@@ -6,6 +6,7 @@ import {
   checkoutSession,
   clockAt,
   customer,
+  DAY,
   deliver,
   event,
   expectCode,
@@ -39,9 +40,14 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-/** A fake Stripe where customers.create answers the same customer for the same idempotency key. */
+/**
+ * A fake Stripe where customers.create answers the same customer for the same
+ * idempotency key, and Checkout sessions are open for 24 hours until expired.
+ */
 function fakeStripe(over: StripeRoutes = {}) {
   const customers = new Map<string, string>();
+  const sessions = new Map<string, ReturnType<typeof checkoutSession>>();
+  const sessionId = (path: string) => path.split("/")[4]!;
   return stubStripe({
     "POST /v1/customers": (req) => {
       const key = req.headers.get("idempotency-key")!;
@@ -57,12 +63,27 @@ function fakeStripe(over: StripeRoutes = {}) {
         url: "/v1/prices",
       };
     },
-    "POST /v1/checkout/sessions": (req) =>
-      checkoutSession({
+    "POST /v1/checkout/sessions": (req) => {
+      const n = sessions.size + 1;
+      const session = checkoutSession({
+        id: `cs_${n}`,
         customer: req.form.get("customer"),
         clientReferenceId: req.form.get("client_reference_id"),
-        url: CHECKOUT_URL,
-      }),
+        userId: req.form.get("metadata[userId]"),
+        url: n === 1 ? CHECKOUT_URL : `https://checkout.stripe.com/c/pay/cs_${n}`,
+        status: "open",
+        expiresAt: Math.floor(Date.now() / 1000) + 24 * 3600,
+      });
+      sessions.set(session.id, session);
+      return session;
+    },
+    "GET /v1/checkout/sessions/*": (req) => sessions.get(sessionId(req.path)),
+    "POST /v1/checkout/sessions/*": (req) => {
+      const session = sessions.get(sessionId(req.path))!;
+      if (session.status !== "open") return stripeError(400, "invalid_request_error", "Only open sessions expire");
+      session.status = "expired";
+      return session;
+    },
     "POST /v1/billing_portal/sessions": (req) =>
       portalSession({
         customer: req.form.get("customer")!,
@@ -112,11 +133,76 @@ describe("createCheckoutSession", () => {
       expect.objectContaining({ userId: ada.userId, stripeCustomerId: "cus_1" }),
     ]);
 
-    // A second checkout reuses the linked customer.
+    // A second checkout, for another plan, closes the open one and reuses the linked customer.
     requests.length = 0;
     await ada.as.action(api.billing.createCheckoutSession, { planId: "business", interval: "month" });
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /v1/checkout/sessions/cs_1",
+      "POST /v1/checkout/sessions/cs_1/expire",
+      "GET /v1/prices",
+      "POST /v1/checkout/sessions",
+    ]);
+    expect(requests[3]!.form.get("customer")).toBe("cus_1");
+  });
+
+  test("one open Checkout session per user: the same plan again returns it, another plan replaces it", async () => {
+    const t = newBackend();
+    const ada = await seedUser(t, "ada@example.com");
+    const requests = fakeStripe();
+    const checkout = (planId: "pro" | "business") =>
+      ada.as.action(api.billing.createCheckoutSession, { planId, interval: "month" });
+    const first = await checkout("pro");
+    requests.length = 0;
+    // Asked again (a second tab, a back button): the same page, no new session.
+    expect(await checkout("pro")).toEqual(first);
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v1/checkout/sessions/cs_1"]);
+    // Another plan: the open session is expired at Stripe first, so it can no longer be paid.
+    const second = await checkout("business");
+    expect(second.url).not.toBe(first.url);
+    const sessions = (await snapshot(t, ["checkoutSessions"])).checkoutSessions as { status: string }[];
+    expect(sessions.map((s) => s.status)).toEqual(["expired", "open"]);
+    // 24 hours later the recorded session no longer counts as open: a new one is made without asking Stripe.
+    clockAt(MAR_1 + DAY + 1);
+    requests.length = 0;
+    await checkout("business");
     expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v1/prices", "POST /v1/checkout/sessions"]);
-    expect(requests[1]!.form.get("customer")).toBe("cus_1");
+  });
+
+  test("a session that was just paid (its webhook not here yet) is a CONFLICT, not a second checkout", async () => {
+    const t = newBackend();
+    const ada = await seedUser(t, "ada@example.com");
+    const requests = fakeStripe();
+    await ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" });
+    const paid = requests.find((r) => r.path === "/v1/checkout/sessions")!;
+    expect(paid).toBeDefined();
+    fakeStripe({
+      "GET /v1/checkout/sessions/*": () =>
+        checkoutSession({ id: "cs_1", customer: "cus_1", clientReferenceId: ada.userId, status: "complete" }),
+    });
+    const before = await snapshot(t);
+    await expectCode(
+      ada.as.action(api.billing.createCheckoutSession, { planId: "business", interval: "month" }),
+      "CONFLICT",
+    );
+    expect(await snapshot(t)).toEqual(before);
+  });
+
+  test("two concurrent checkouts leave one open session: the later one is expired and answers the first's URL", async () => {
+    const t = newBackend();
+    const ada = await seedUser(t, "ada@example.com");
+    const requests = fakeStripe();
+    const [a, b] = await Promise.all([
+      ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
+      ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
+    ]);
+    expect(a).toEqual(b);
+    const created = requests.filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions").length;
+    const expired = requests.filter((r) => r.path.endsWith("/expire")).length;
+    const open = ((await snapshot(t, ["checkoutSessions"])).checkoutSessions as { status: string }[]).filter(
+      (s) => s.status === "open",
+    );
+    expect(open).toHaveLength(1);
+    expect(created - expired).toBe(1);
   });
 
   test("two concurrent checkouts create one customer and one link", async () => {
