@@ -58,6 +58,18 @@ test("webhooks: documents per event", async () => {
     MAR_1 + 2 * MINUTE,
   );
   await run(
+    "customer.subscription.updated (back to business in the same period: no grant)",
+    "customer.subscription.updated",
+    sub({ lookupKey: "business_monthly" }),
+    MAR_1 + 3 * MINUTE,
+  );
+  await run(
+    "customer.subscription.updated (down to pro again)",
+    "customer.subscription.updated",
+    sub(),
+    MAR_1 + 4 * MINUTE,
+  );
+  await run(
     "customer.subscription.updated (older: ignored)",
     "customer.subscription.updated",
     sub({ status: "unpaid" }),
@@ -92,6 +104,12 @@ test("webhooks: documents per event", async () => {
     "customer.subscription.deleted (back to free)",
     "customer.subscription.deleted",
     sub({ status: "canceled", periodStart: APR_1, periodEnd: END2 }),
+    END2,
+  );
+  await run(
+    "customer.subscription.updated (active, same second as the deletion: canceled is final)",
+    "customer.subscription.updated",
+    sub({ periodStart: APR_1, periodEnd: END2 }),
     END2,
   );
   await run("customer.created (unhandled type)", "customer.created", { id: "cus_b", object: "customer" }, END2);

@@ -112,6 +112,7 @@ export function stripeCustomer(
         id: "in_1",
         customer,
         subscription: `sub_${name}`,
+        userId: user.userId,
         billingReason: "subscription_create",
         periodStart,
         periodEnd,

@@ -3,7 +3,7 @@
 // (`legacy`) is outside the SDK types; `invoice` says how it carries it.
 // How every builder is typed and filled: testing/stripeShapes.ts.
 import Stripe from "stripe";
-import { decimal, EXAMPLE_TIME, list, nulls, type Payload, sec } from "./stripeShapes";
+import { decimal, EXAMPLE_TIME, list, nulls, type Payload, sec, userMetadata } from "./stripeShapes";
 
 export type InvoiceSpec = {
   id: string;
@@ -15,6 +15,8 @@ export type InvoiceSpec = {
   periodEnd: number;
   paid?: boolean;
   amount?: number;
+  /** The subscription's `metadata.userId` (our checkout sets it), which the invoice snapshots. */
+  userId?: string | null;
   /** Pre-2025 shape: top-level `subscription`, no `parent` (on the invoice or its line). */
   legacy?: boolean;
 };
@@ -105,7 +107,7 @@ export function invoice(spec: InvoiceSpec): Payload<Stripe.Invoice> {
         : {
             type: "subscription_details",
             quote_details: null,
-            subscription_details: { metadata: null, subscription: spec.subscription },
+            subscription_details: { metadata: userMetadata(spec.userId), subscription: spec.subscription },
           },
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     // For subscription invoices Stripe's period_* describe the previous period.

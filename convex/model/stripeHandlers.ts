@@ -222,7 +222,7 @@ async function onInvoicePaid(
       stripeCustomerId: customer,
     });
   }
-  let row = await Subscriptions.byStripeId(ctx, invoice.stripeSubscriptionId);
+  let { row, subs } = await locateInvoiced(ctx, invoice.stripeSubscriptionId, invoice.metadataUserId);
   if (row === null) {
     if (fetched === null) return { kind: "needs_subscription", stripeSubscriptionId: invoice.stripeSubscriptionId };
     const facts = subscriptionFacts(fetched);
@@ -231,6 +231,7 @@ async function onInvoicePaid(
     const synced = await syncSubscription(ctx, facts, at, eventId, false);
     if (synced.row === null) return synced.outcome;
     row = synced.row;
+    subs = await Subscriptions.listForUser(ctx, row.userId);
   }
   const who = { userId: row.userId, stripeCustomerId: row.stripeCustomerId };
   if (Subscriptions.hasEnded(row.status)) return handled("ignored", `Subscription is ${row.status}: no credits`, who);
@@ -246,7 +247,7 @@ async function onInvoicePaid(
   // The refill follows the user's best entitled subscription, whichever one this invoice paid.
   const recovered = Subscriptions.isRecoveredByPayment(row.status) && at >= row.lastEventAt;
   const paidFor = recovered ? { ...row, status: "active" as const } : row;
-  const others = (await Subscriptions.listForUser(ctx, row.userId)).filter((s) => s._id !== row._id);
+  const others = subs.filter((s) => s._id !== row._id);
   const result = await refillForInvoice(ctx, account, {
     invoiceId: invoice.invoiceId,
     billingReason: invoice.billingReason!,
@@ -262,6 +263,22 @@ async function onInvoicePaid(
     period_already_refilled: "This period was already refilled by the monthly sweep",
   };
   return handled("processed", notes[result], who);
+}
+
+/**
+ * The invoiced subscription's row and all its user's subscriptions, reading
+ * each once: the `metadata.userId` snapshot on current invoices leads straight
+ * to the user's rows (the row is among them); otherwise the row by its id.
+ */
+async function locateInvoiced(ctx: ReadCtx, stripeSubscriptionId: string, metadataUserId: string | null) {
+  const userId = metadataUserId === null ? null : ctx.db.normalizeId("users", metadataUserId);
+  if (userId !== null) {
+    const subs = await Subscriptions.listForUser(ctx, userId);
+    const row = subs.find((s) => s.stripeSubscriptionId === stripeSubscriptionId);
+    if (row !== undefined) return { row, subs };
+  }
+  const row = await Subscriptions.byStripeId(ctx, stripeSubscriptionId);
+  return { row, subs: row === null ? [] : await Subscriptions.listForUser(ctx, row.userId) };
 }
 
 /** A failed renewal: the subscription is past due; nothing is granted. */

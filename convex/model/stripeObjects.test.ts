@@ -68,22 +68,26 @@ describe("subscriptionFacts", () => {
 });
 
 describe("invoiceFacts", () => {
-  test("finds the subscription under parent.subscription_details and the paid period on its line", () => {
-    const inv = invoice({
+  test("finds the subscription (and its metadata snapshot) under parent.subscription_details and the paid period on its line", () => {
+    const spec = {
       id: "in_1",
       customer: "cus_1",
       subscription: "sub_1",
+      userId: "u1",
       billingReason: "subscription_cycle",
       periodStart: MAR_1,
       periodEnd: APR_1,
-    });
+    } as const;
+    const inv = invoice(spec);
     expect(invoiceFacts(inv)).toEqual({
       invoiceId: "in_1",
       stripeCustomerId: "cus_1",
       stripeSubscriptionId: "sub_1",
+      metadataUserId: "u1",
       billingReason: "subscription_cycle",
       period: { start: MAR_1, end: APR_1 },
     });
+    expect(invoiceFacts(invoice({ ...spec, id: "in_2", userId: null })).metadataUserId).toBeNull();
   });
 
   test("falls back to the legacy top-level subscription; a non-subscription invoice has none", () => {

@@ -103,6 +103,8 @@ export type InvoiceFacts = {
   invoiceId: string;
   stripeCustomerId: string | null;
   stripeSubscriptionId: string | null;
+  /** The subscription's `metadata.userId` as the invoice snapshots it (current API versions), or null. */
+  metadataUserId: string | null;
   billingReason: string | null;
   /** The subscription period this invoice pays for (from its lines), in ms. */
   period: { start: number; end: number } | null;
@@ -123,7 +125,10 @@ type RawLine = {
 export function invoiceFacts(invoice: Record<string, unknown>): InvoiceFacts {
   const invoiceId = idOf(invoice.id);
   if (invoiceId === null) throw new Error("invoice object without id");
-  const parent = invoice.parent as { subscription_details?: { subscription?: Expandable } | null } | null;
+  const parent = invoice.parent as {
+    subscription_details?: { subscription?: Expandable; metadata?: Record<string, unknown> | null } | null;
+  } | null;
+  const metadataUserId = parent?.subscription_details?.metadata?.userId;
   const subscriptionId = idOf(parent?.subscription_details?.subscription) ?? idOf(invoice.subscription);
   const lines = ((invoice.lines as { data?: RawLine[] } | undefined)?.data ?? []) as RawLine[];
   const subscriptionLines = lines.filter(
@@ -140,6 +145,7 @@ export function invoiceFacts(invoice: Record<string, unknown>): InvoiceFacts {
     invoiceId,
     stripeCustomerId: idOf(invoice.customer),
     stripeSubscriptionId: subscriptionId,
+    metadataUserId: typeof metadataUserId === "string" ? metadataUserId : null,
     billingReason: typeof invoice.billing_reason === "string" ? invoice.billing_reason : null,
     period,
   };
