@@ -168,6 +168,24 @@ describe("createCheckoutSession", () => {
     expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v1/prices", "POST /v1/checkout/sessions"]);
   });
 
+  test("a recorded session Stripe no longer knows does not block checkout", async () => {
+    const t = newBackend();
+    const ada = await seedUser(t, "ada@example.com");
+    fakeStripe();
+    await ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" });
+    const requests = fakeStripe({
+      "GET /v1/checkout/sessions/*": () =>
+        stripeError(404, "invalid_request_error", "No such session", "resource_missing"),
+    });
+    const { url } = await ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" });
+    expect(url).toBe(CHECKOUT_URL);
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /v1/checkout/sessions/cs_1",
+      "GET /v1/prices",
+      "POST /v1/checkout/sessions",
+    ]);
+  });
+
   test("a session that was just paid (its webhook not here yet) is a CONFLICT, not a second checkout", async () => {
     const t = newBackend();
     const ada = await seedUser(t, "ada@example.com");

@@ -8,6 +8,7 @@ import * as V from "./lib/validators";
 import type { BillingState } from "./lib/validators";
 import * as Checkouts from "./model/checkouts";
 import * as Customers from "./model/customers";
+import { appErrorOf } from "../src/errors";
 import { PLANS } from "../src/plans";
 
 // Stripe Checkout and the customer portal. Each action does its Stripe calls,
@@ -105,7 +106,15 @@ export const createCheckoutSession = userAction({
 
 /** The open session's URL, or null when it is no longer open; CONFLICT when it was just paid (the subscription is on its way). */
 async function settleOpenCheckout(stripe: Stripe, stripeSessionId: string): Promise<string | null> {
-  const session = await callStripe("read the open checkout", () => stripe.checkout.sessions.retrieve(stripeSessionId));
+  let session: Stripe.Checkout.Session;
+  try {
+    session = await callStripe("read the open checkout", () => stripe.checkout.sessions.retrieve(stripeSessionId));
+  } catch (error) {
+    // A session Stripe no longer knows (another mode's key, a deleted test
+    // object) must not block checkout for a day: it is not open.
+    if (appErrorOf(error)?.stripeCode === "resource_missing") return null;
+    throw error;
+  }
   if (session.status === "complete") fail("CONFLICT", "Your checkout is complete: your subscription is on its way");
   return session.status === "open" ? session.url : null;
 }
