@@ -3,13 +3,12 @@ import { api, internal } from "./_generated/api";
 import {
   addMonths,
   APR_1,
+  billingStory,
   checkoutSession,
   creditsOf,
   MAR_1,
   MINUTE,
-  newBackend,
   seedUser,
-  sendOk,
   snapshot,
   stateWithoutInbox,
   stripeCustomer,
@@ -24,10 +23,7 @@ import {
 useStripeTestEnv();
 
 async function story() {
-  const t = newBackend();
-  const ada = await seedUser(t, "ada@example.com");
-  const stripe = stripeCustomer(ada);
-  const send = (type: string, object: object, at: number, id?: string) => sendOk(t, type, object, at, { id });
+  const { t, ada, stripe, send } = await billingStory();
   /** Balance, allowance, and every ledger entry's kind and delta: asserted after each step. */
   const credits = async () => {
     const { account, ledger, balance, ledgerSum } = await creditsOf(t, ada.userId);

@@ -3,6 +3,7 @@ import { api, internal } from "./_generated/api";
 import {
   APR_1,
   type Backend,
+  billingStory,
   checkoutSession,
   DAY,
   deliver,
@@ -12,11 +13,8 @@ import {
   invoice,
   MAR_1,
   MINUTE,
-  newBackend,
   sec,
-  seedUser,
   snapshot,
-  stripeCustomer,
   stubStripe,
   subscription,
   useStripeTestEnv,
@@ -28,10 +26,8 @@ import {
 useStripeTestEnv();
 
 async function setup() {
-  const t = newBackend();
-  const ada = await seedUser(t, "ada@example.com");
-  const { subscription: sub } = stripeCustomer(ada);
-  return { t, ada, sub };
+  const { t, ada, stripe } = await billingStory();
+  return { t, ada, sub: stripe.subscription };
 }
 
 const inbox = (t: Backend) => t.run((ctx) => ctx.db.query("stripeEvents").collect());

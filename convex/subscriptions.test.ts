@@ -2,17 +2,15 @@ import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
 import {
   APR_1,
+  billingStory,
   checkoutSession,
   creditsOf,
   MAR_1,
   MINUTE,
-  newBackend,
   seedUser,
-  sendOk,
   snapshot,
   spend,
   stateWithoutInbox,
-  stripeCustomer,
   subscription,
   useStripeTestEnv,
 } from "../testing";
@@ -23,12 +21,9 @@ import {
 useStripeTestEnv();
 
 async function story() {
-  const t = newBackend();
-  const ada = await seedUser(t, "ada@example.com");
-  const { subscription: sub } = stripeCustomer(ada);
-  const send = (type: string, object: object, at: number) => sendOk(t, type, object, at);
+  const { t, ada, stripe, send } = await billingStory();
   const row = () => ada.as.query(api.subscriptions.getSubscription, {});
-  return { t, ada, sub, send, row };
+  return { t, ada, sub: stripe.subscription, send, row };
 }
 
 const state = stateWithoutInbox;

@@ -4,7 +4,7 @@
 import Stripe from "stripe";
 import { afterEach, beforeEach, vi } from "vitest";
 import { addMonths } from "../convex/model/time";
-import { type Backend, type TestUser } from "./backend";
+import { type Backend, newBackend, seedUser, type TestUser } from "./backend";
 import { MAR_1, clockAt } from "./clock";
 import { snapshot } from "./db";
 import { invoice, type InvoiceSpec } from "./stripeInvoices";
@@ -122,6 +122,19 @@ export function stripeCustomer(
     checkout: (over: Partial<Parameters<typeof checkoutSession>[0]> = {}) =>
       checkoutSession({ customer, clientReferenceId: user.userId, userId: user.userId, ...over }),
   };
+}
+
+/**
+ * A billing story's cast: a fresh backend, Ada signed up (profile, 100
+ * credits), her Stripe objects (`stripeCustomer`), and `send`, which delivers
+ * an event signed and fails the test unless the webhook answers 200.
+ */
+export async function billingStory(opts: Parameters<typeof stripeCustomer>[1] = {}) {
+  const t = newBackend();
+  const ada = await seedUser(t, "ada@example.com");
+  const stripe = stripeCustomer(ada, opts);
+  const send = (type: string, object: object, at: number, id?: string) => sendOk(t, type, object, at, { id });
+  return { t, ada, stripe, send };
 }
 
 /** A request the fake Stripe API received. */

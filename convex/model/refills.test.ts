@@ -50,6 +50,15 @@ async function sweepState(t: Backend, now: number, pageSize = 50) {
   return state;
 }
 
+/** A plan at 1,000 credits a month (as an upgrade grants it), paid for until `paidThrough`. */
+async function upgradePaidThrough(t: Backend, userId: Id<"users">, paidThrough: number) {
+  await t.run(async (ctx) => {
+    const db = serviceDb(ctx.db);
+    const upgraded = await changeAllowance({ db }, (await getAccount({ db }, userId))!, 1000, "sub:yearly");
+    await updateAccount({ db }, upgraded, { paidThrough });
+  });
+}
+
 describe("monthly refills on each user's own anniversary", () => {
   test("a refill SETS the balance to the allowance, on the anniversary and not before", async () => {
     const t = newBackend();
@@ -144,12 +153,7 @@ describe("monthly refills on each user's own anniversary", () => {
   test("a yearly plan (upgraded allowance, the year paid) is refilled monthly by the sweep at its allowance", async () => {
     const t = newBackend();
     const ada = await seedUser(t, "ada@example.com");
-    await t.run(async (ctx) => {
-      const db = serviceDb(ctx.db);
-      const account = (await getAccount({ db }, ada.userId))!;
-      const upgraded = await changeAllowance({ db }, account, 1000, "sub:yearly");
-      await updateAccount({ db }, upgraded, { paidThrough: at("2027-01-31T09:00:00Z") });
-    });
+    await upgradePaidThrough(t, ada.userId, at("2027-01-31T09:00:00Z"));
     expect((await credits(t, ada.userId)).balance).toBe(1000);
     await ada.as.mutation(api.credits.consumeCredits, { amount: 600 });
     for (const month of ["2026-02-28", "2026-03-31"]) {
@@ -164,12 +168,7 @@ describe("monthly refills on each user's own anniversary", () => {
   test("once the paid period has run out unpaid, the sweep grants the free allowance, not the plan's", async () => {
     const t = newBackend();
     const ada = await seedUser(t, "ada@example.com");
-    await t.run(async (ctx) => {
-      const db = serviceDb(ctx.db);
-      const account = (await getAccount({ db }, ada.userId))!;
-      const upgraded = await changeAllowance({ db }, account, 1000, "sub:yearly");
-      await updateAccount({ db }, upgraded, { paidThrough: at("2026-02-28T09:00:00Z") });
-    });
+    await upgradePaidThrough(t, ada.userId, at("2026-02-28T09:00:00Z"));
     vi.setSystemTime(at("2026-02-28T09:00:00Z")); // the paid period ends as the anniversary comes
     expect(await sweep(t)).toEqual({ refilled: 1, more: false });
     expect(await credits(t, ada.userId)).toMatchObject({ balance: 100, monthlyAllowance: 1000 });
