@@ -39,6 +39,8 @@ import type * as model_reservations from "../model/reservations.js";
 import type * as model_stripeHandlers from "../model/stripeHandlers.js";
 import type * as model_stripeInbox from "../model/stripeInbox.js";
 import type * as model_stripeObjects from "../model/stripeObjects.js";
+import type * as model_stripeOutcome from "../model/stripeOutcome.js";
+import type * as model_subscriptionSync from "../model/subscriptionSync.js";
 import type * as model_subscriptions from "../model/subscriptions.js";
 import type * as model_time from "../model/time.js";
 import type * as model_users from "../model/users.js";
@@ -83,6 +85,8 @@ declare const fullApi: ApiFromModules<{
   "model/stripeHandlers": typeof model_stripeHandlers;
   "model/stripeInbox": typeof model_stripeInbox;
   "model/stripeObjects": typeof model_stripeObjects;
+  "model/stripeOutcome": typeof model_stripeOutcome;
+  "model/subscriptionSync": typeof model_subscriptionSync;
   "model/subscriptions": typeof model_subscriptions;
   "model/time": typeof model_time;
   "model/users": typeof model_users;

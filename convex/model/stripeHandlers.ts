@@ -1,15 +1,14 @@
 // What each Stripe event does to our data. Called by the webhook inbox
 // (model/stripeInbox.ts) inside the one mutation that also records the event,
 // so an event's effects and its inbox row commit together or not at all.
-import { omit } from "convex-helpers";
-import type { Id } from "../_generated/dataModel";
-import type { ReadCtx, WriteCtx, WriteValue } from "../lib/db";
-import type { IngestResult, StripeEventStatus } from "../lib/validators";
+import type { ReadCtx, WriteCtx } from "../lib/db";
 import { finishCheckout } from "./checkouts";
 import { linkCustomer, linkForCustomer } from "./customers";
-import { allowanceOfAll, changeAllowance } from "./entitlements";
+import { allowanceOfAll } from "./entitlements";
 import { getAccount } from "./ledger";
 import { isRefillingInvoice, refillForInvoice } from "./refills";
+import { handled, type Handled, type Outcome } from "./stripeOutcome";
+import { syncSubscription } from "./subscriptionSync";
 import * as Subscriptions from "./subscriptions";
 import { userExists } from "./users";
 import {
@@ -18,33 +17,7 @@ import {
   subscriptionFacts,
   type InvoiceFacts,
   type StripeEvent,
-  type SubscriptionFacts,
 } from "./stripeObjects";
-
-type Subscription = Subscriptions.Subscription;
-
-export type Handled = {
-  kind: "handled";
-  status: Exclude<StripeEventStatus, "failed">;
-  note: string | null;
-  userId: Id<"users"> | null;
-  stripeCustomerId: string | null;
-};
-/** invoice.paid for a subscription we have never seen: the caller fetches it from Stripe and calls again. */
-export type NeedsSubscription = Extract<IngestResult, { kind: "needs_subscription" }>;
-export type Outcome = Handled | NeedsSubscription;
-
-const handled = (
-  status: Handled["status"],
-  note: string | null,
-  who: { userId?: Id<"users"> | null; stripeCustomerId?: string | null } = {},
-): Handled => ({
-  kind: "handled",
-  status,
-  note,
-  userId: who.userId ?? null,
-  stripeCustomerId: who.stripeCustomerId ?? null,
-});
 
 /**
  * Applies one verified event. `fetched` is the event's subscription as just
@@ -76,92 +49,6 @@ export async function applyEvent(
     default:
       return handled("ignored", `${event.type} is not handled`);
   }
-}
-
-/**
- * Finds the subscription's user and row, reading as little as possible: the
- * `metadata.userId` our checkout sets leads straight to the user's rows (the
- * row is among them); otherwise the stored row, then the customer link. A row
- * already stored keeps its user.
- */
-async function locate(ctx: ReadCtx, facts: SubscriptionFacts) {
-  let userId = facts.metadataUserId === null ? null : ctx.db.normalizeId("users", facts.metadataUserId);
-  let subs: Subscription[] = userId === null ? [] : await Subscriptions.listForUser(ctx, userId);
-  let row = subs.find((s) => s.stripeSubscriptionId === facts.stripeSubscriptionId) ?? null;
-  if (row === null) {
-    row = await Subscriptions.byStripeId(ctx, facts.stripeSubscriptionId);
-    if (row !== null && row.userId !== userId) {
-      userId = row.userId;
-      subs = await Subscriptions.listForUser(ctx, userId);
-    }
-  }
-  if (userId === null) {
-    userId = (await linkForCustomer(ctx, facts.stripeCustomerId))?.userId ?? null;
-    if (userId !== null) subs = await Subscriptions.listForUser(ctx, userId);
-  }
-  return { userId, row, subs };
-}
-
-/**
- * Upserts a subscription by its Stripe id from a subscription object (any of
- * created/updated/deleted: an `updated` that arrives before `created` still
- * creates the row). An event older than the last one applied to the row
- * changes nothing: Stripe does not deliver in order, and the stored state is
- * newer. Equal timestamps apply in arrival order. With `followPlan`, the
- * user's allowance then follows their best entitled subscription.
- */
-export async function syncSubscription(
-  ctx: WriteCtx,
-  facts: SubscriptionFacts,
-  at: number,
-  eventId: string,
-  followPlan: boolean,
-): Promise<{ outcome: Handled; row: Subscription | null }> {
-  const customer = facts.stripeCustomerId;
-  const { userId, row, subs } = await locate(ctx, facts);
-  if (userId === null) {
-    return {
-      outcome: handled("unmatched", `No user for customer ${customer}`, { stripeCustomerId: customer }),
-      row: null,
-    };
-  }
-  const who = { userId, stripeCustomerId: customer };
-  // Stripe never reactivates a canceled subscription: whatever arrives after
-  // (even a snapshot from the same second that says active) is history.
-  if (row !== null && Subscriptions.hasEnded(row.status)) {
-    return { outcome: handled("ignored", `Subscription is ${row.status}, which is final`, who), row };
-  }
-  if (row !== null && at < row.lastEventAt) {
-    return { outcome: handled("ignored", "Older than the change already applied", who), row };
-  }
-  const account = await getAccount(ctx, userId);
-  if (account === null) {
-    return { outcome: handled("unmatched", `User ${userId} has no credits account`, who), row: null };
-  }
-  const planId = facts.planId;
-  const fields: WriteValue<"subscriptions"> = {
-    ...omit(facts, ["metadataUserId"]),
-    userId,
-    planId: planId ?? "free",
-    lastEventAt: at,
-  };
-  const saved = await Subscriptions.save(ctx, row, fields);
-  const all = [...subs.filter((s) => s._id !== saved._id), saved];
-  if (followPlan) await changeAllowance(ctx, account, allowanceOfAll(all), `plan:${eventId}`);
-  const problems: string[] = [];
-  if (planId === null) {
-    problems.push(
-      `Price ${facts.priceId} (lookup key ${facts.priceLookupKey ?? "none"}) is not in the plan catalogue: free entitlements`,
-    );
-  }
-  const live = Subscriptions.livePaid(all);
-  if (live.length > 1) {
-    const ids = live.map((s) => s.stripeSubscriptionId).join(", ");
-    problems.push(`User has ${live.length} live paid subscriptions (${ids}): entitled to the best; refund the other`);
-  }
-  const outcome =
-    problems.length > 0 ? handled("needs_attention", problems.join("; "), who) : handled("processed", null, who);
-  return { outcome, row: saved };
 }
 
 /**
