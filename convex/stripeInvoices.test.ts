@@ -1,7 +1,5 @@
 import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
-import { serviceDb } from "./lib/db";
-import { linkCustomer } from "./model/customers";
 import { RENEWAL_GRACE_MS } from "./model/refills";
 import { STRIPE_API_VERSION } from "./lib/stripe";
 import {
@@ -16,7 +14,6 @@ import {
   HOUR,
   MAR_1,
   newBackend,
-  refundedCharge,
   SECRET_KEY,
   seedUser,
   sendEvent,
@@ -286,28 +283,5 @@ describe("invoice.paid for a subscription not stored yet", () => {
     const before = await state(t);
     expect(await send("invoice.paid", bill(), MAR_1)).toMatchObject({ http: 200, status: "unmatched" });
     expect(await state(t)).toEqual(before);
-  });
-});
-
-describe("charge.refunded", () => {
-  test("is recorded for a person to decide; credits are not taken back", async () => {
-    const { t, ada, sub, bill, send } = await story();
-    await send("customer.subscription.created", sub(), MAR_1);
-    await send("invoice.paid", bill(), MAR_1);
-    await t.run((ctx) => linkCustomer({ db: serviceDb(ctx.db) }, ada.userId, "cus_ada"));
-    const before = await state(t);
-    const result = await send("charge.refunded", refundedCharge({ id: "ch_1", customer: "cus_ada" }), MAR_1 + DAY);
-    expect(result).toMatchObject({ status: "needs_attention", note: expect.stringContaining("ch_1") });
-    expect(await state(t)).toEqual(before);
-    expect((await snapshot(t)).stripeEvents).toContainEqual(
-      expect.objectContaining({ type: "charge.refunded", userId: ada.userId }),
-    );
-  });
-
-  test("for an unknown customer is unmatched", async () => {
-    const { send } = await story();
-    expect(await send("charge.refunded", refundedCharge({ id: "ch_2", customer: "cus_nobody" }), MAR_1)).toMatchObject({
-      status: "unmatched",
-    });
   });
 });

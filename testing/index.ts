@@ -6,6 +6,7 @@ export * from "./clock";
 export * from "./console";
 export * from "./credits";
 export * from "./db";
+export * from "./fakeStripe";
 export * from "./stripe";
 export * from "./stripeInvoices";
 export * from "./stripeSessions";

@@ -11,13 +11,7 @@ import { handled, type Handled, type Outcome } from "./stripeOutcome";
 import { syncSubscription } from "./subscriptionSync";
 import * as Subscriptions from "./subscriptions";
 import { userExists } from "./users";
-import {
-  idOf,
-  invoiceFacts,
-  subscriptionFacts,
-  type InvoiceFacts,
-  type StripeEvent,
-} from "./stripeObjects";
+import { idOf, invoiceFacts, subscriptionFacts, type InvoiceFacts, type StripeEvent } from "./stripeObjects";
 
 /**
  * Applies one verified event. `fetched` is the event's subscription as just
