@@ -46,9 +46,9 @@ describe("a feature that costs 500 credits", () => {
     expect(await ada.as.mutation(api.credits.consumeCredits, { amount: 500, idempotencyKey: "job-1" })).toEqual({
       balance: 500,
     });
-    // The ledger explains the balance: sign-up, the upgrade, the paid refill, the spend.
+    // The ledger explains the balance: sign-up, the paid month's refill, the spend.
     const { ledger, balance, ledgerSum } = await creditsOf(t, ada.userId);
-    expect(ledger.map((entry) => entry.kind)).toEqual(["signup", "upgrade", "refill", "consume"]);
+    expect(ledger.map((entry) => entry.kind)).toEqual(["signup", "refill", "consume"]);
     expect(ledgerSum).toBe(balance);
   });
 

@@ -52,7 +52,7 @@ describe("invoice.paid", () => {
   test("a first invoice refills to the plan once; monthly plans wait for the next invoice, not the sweep", async () => {
     const { t, ada, sub, bill, send, credits, refills } = await story();
     await send("customer.subscription.created", sub(), MAR_1);
-    await spend(t, ada.userId, 400);
+    await spend(t, ada.userId, 60);
     expect(await send("invoice.paid", bill(), MAR_1, "evt_paid")).toMatchObject({ http: 200, status: "processed" });
     expect(await credits()).toMatchObject({
       balance: 1000,
@@ -60,7 +60,7 @@ describe("invoice.paid", () => {
       nextRefillAt: APR_1 + RENEWAL_GRACE_MS,
       refillAnchorAt: MAR_1,
     });
-    expect(await refills()).toEqual([expect.objectContaining({ idempotencyKey: "invoice:in_1", delta: 400 })]);
+    expect(await refills()).toEqual([expect.objectContaining({ idempotencyKey: "invoice:in_1", delta: 960 })]);
 
     // The same event again, and the same invoice in another event: nothing more.
     const before = await snapshot(t);
@@ -166,6 +166,21 @@ describe("invoice.paid", () => {
       APR_1 + RENEWAL_GRACE_MS,
     );
     expect(await credits()).toMatchObject({ balance: 100 });
+  });
+
+  test("an invoice for a period before one already paid (delivered out of order) grants nothing and moves nothing", async () => {
+    const { t, ada, sub, bill, send, credits } = await story();
+    await send("customer.subscription.created", sub(), MAR_1);
+    const april = bill({ id: "in_2", billingReason: "subscription_cycle", periodStart: APR_1, periodEnd: END2 });
+    await send("invoice.paid", april, MAR_1 + HOUR);
+    await spend(t, ada.userId, 500);
+    const before = await state(t);
+    expect(await send("invoice.paid", bill(), MAR_1 + 2 * HOUR)).toMatchObject({
+      status: "processed",
+      note: "Invoice in_1 pays for a period before one already paid: no credits",
+    });
+    expect(await state(t)).toEqual(before);
+    expect(await credits()).toMatchObject({ balance: 500, paidThrough: END2, nextRefillAt: END2 + RENEWAL_GRACE_MS });
   });
 
   test("a failed payment marks the subscription past due and grants nothing; the recovery refills once", async () => {

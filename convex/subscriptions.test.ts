@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
 import {
   APR_1,
   billingStory,
@@ -13,12 +14,17 @@ import {
   stateWithoutInbox,
   subscription,
   useStripeTestEnv,
+  stripeCustomer,
+  stubStripe,
 } from "../testing";
 
 // customer.subscription.created|updated|deleted and checkout.session.completed:
 // the subscriptions row, its ordering, and the allowance that follows the plan.
 
 useStripeTestEnv();
+
+/** Ada's first invoice (pro, March), paid. */
+const invoiceFor = (userId: Id<"users">) => stripeCustomer({ userId }).invoice();
 
 async function story() {
   const { t, ada, stripe, send } = await billingStory();
@@ -29,7 +35,7 @@ async function story() {
 const state = stateWithoutInbox;
 
 describe("subscription rows", () => {
-  test("created stores every field, in ms, and a first subscription is an upgrade from free", async () => {
+  test("created stores every field, in ms; a first subscription's credits wait for its paid invoice", async () => {
     const { t, ada, sub, send, row } = await story();
     await spend(t, ada.userId, 30);
     expect(await send("customer.subscription.created", sub({ trialEnd: null }), MAR_1)).toMatchObject({
@@ -51,10 +57,38 @@ describe("subscription rows", () => {
       trialEnd: null,
       lastEventAt: MAR_1,
     });
+    // The allowance is the plan's at once; the credits come with the paid invoice,
+    // so the first month is not granted twice (by the upgrade, then the refill).
     const { account, ledger } = await creditsOf(t, ada.userId);
-    // 70 left of the free 100, plus the 900 difference at once.
-    expect(account).toMatchObject({ balance: 970, monthlyAllowance: 1000 });
-    expect(ledger.at(-1)).toMatchObject({ kind: "upgrade", delta: 900, balanceAfter: 970 });
+    expect(account).toMatchObject({ balance: 70, monthlyAllowance: 1000 });
+    expect(ledger.map((e) => e.kind)).toEqual(["signup", "consume"]);
+    await send("invoice.paid", invoiceFor(ada.userId), MAR_1);
+    expect((await creditsOf(t, ada.userId)).account).toMatchObject({ balance: 1000, paidThrough: APR_1 });
+  });
+
+  test("the first month is paid once: credits spent between created and its invoice are not granted again", async () => {
+    const { t, ada, sub, send } = await story();
+    const spendAll = async (userId: Id<"users">) => spend(t, userId, (await creditsOf(t, userId)).balance);
+    await send("customer.subscription.created", sub(), MAR_1);
+    await spendAll(ada.userId);
+    await send("invoice.paid", invoiceFor(ada.userId), MAR_1 + MINUTE);
+    await spendAll(ada.userId);
+    // The same events in the other order, for Bob.
+    const bob = await seedUser(t, "bob@example.com");
+    const bobs = stripeCustomer(bob, { name: "bob" });
+    stubStripe({ "GET /v1/subscriptions/*": () => bobs.subscription() }); // the invoice's subscription, fetched
+    await send("invoice.paid", bobs.invoice(), MAR_1);
+    await spendAll(bob.userId);
+    await send("customer.subscription.created", bobs.subscription(), MAR_1 + MINUTE);
+    await spendAll(bob.userId);
+    for (const userId of [ada.userId, bob.userId]) {
+      const { ledger } = await creditsOf(t, userId);
+      // Everything either could ever spend: at most the free 100 at sign-up and one paid month of 1,000
+      // (a refill sets the balance, so unspent free credits are absorbed into the paid month).
+      const granted = ledger.filter((e) => e.delta > 0).reduce((sum, e) => sum + e.delta, 0);
+      expect(granted).toBeGreaterThanOrEqual(1000);
+      expect(granted).toBeLessThanOrEqual(1100);
+    }
   });
 
   test("an older API version's subscription (period top-level) is read the same", async () => {
@@ -145,6 +179,7 @@ describe("plan changes and cancellation", () => {
   test("upgrade adds the difference at once through the ledger; downgrade waits for the next refill", async () => {
     const { t, ada, sub, send } = await story();
     await send("customer.subscription.created", sub(), MAR_1);
+    await send("invoice.paid", invoiceFor(ada.userId), MAR_1);
     await spend(t, ada.userId, 200);
     await send("customer.subscription.updated", sub({ lookupKey: "business_monthly" }), MAR_1 + MINUTE);
     let { account, ledger } = await creditsOf(t, ada.userId);
@@ -161,6 +196,7 @@ describe("plan changes and cancellation", () => {
   test("a portal cancellation (cancel_at set) keeps the plan until deleted; deleted means free from then on", async () => {
     const { t, ada, sub, send, row } = await story();
     await send("customer.subscription.created", sub(), MAR_1);
+    await send("invoice.paid", invoiceFor(ada.userId), MAR_1);
     await send("customer.subscription.updated", sub({ cancelAt: APR_1, canceledAt: MAR_1 + MINUTE }), MAR_1 + MINUTE);
     expect(await row()).toMatchObject({ status: "active", cancelAt: APR_1, cancelAtPeriodEnd: false });
     expect((await creditsOf(t, ada.userId)).account).toMatchObject({ monthlyAllowance: 1000, balance: 1000 });

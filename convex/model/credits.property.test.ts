@@ -211,7 +211,8 @@ async function apply(
       });
       // Switching back and forth grants nothing new: only what lies above the period's peak.
       const granted = Math.max(m.peak, m.allowance);
-      if (op.allowance > granted) {
+      // ...and only within a paid period; otherwise the invoice's refill grants it.
+      if (op.allowance > granted && Date.now() < m.paidThrough) {
         m.balance += op.allowance - granted;
         m.peak = op.allowance;
       }

@@ -15,17 +15,20 @@ export function allowanceOfAll(subs: readonly Pick<Doc<"subscriptions">, "status
 /**
  * Moves the account's allowance to `allowance` after a plan change. A
  * downgrade only lowers the allowance, which the next refill applies, so
- * nobody loses credits mid-period. An upgrade adds the difference at once
- * (a first subscription is an upgrade from free), but only above the highest
- * allowance already granted for in this period (`peakAllowance`, reset by
- * each refill): pro → business → pro → business grants the difference once,
- * so switching back and forth creates nothing. Once per `key` too, for replays.
+ * nobody loses credits mid-period. An upgrade within a paid period adds the
+ * difference at once, but only above the highest allowance already granted
+ * for in this period (`peakAllowance`, reset by each refill): pro → business
+ * → pro → business grants the difference once, so switching back and forth
+ * creates nothing. Outside a paid period (a first subscription, a renewal not
+ * paid) the allowance changes and the invoice's refill grants it: granting
+ * here too would pay the first month twice. Once per `key` too, for replays.
  */
 export async function changeAllowance(ctx: WriteCtx, account: Account, allowance: number, key: string) {
   if (allowance === account.monthlyAllowance) return account;
   if (allowance < account.monthlyAllowance) return await updateAccount(ctx, account, { monthlyAllowance: allowance });
   const granted = Math.max(account.peakAllowance ?? account.monthlyAllowance, account.monthlyAllowance);
-  if (allowance <= granted) return await updateAccount(ctx, account, { monthlyAllowance: allowance });
+  const paidPeriod = Date.now() < (account.paidThrough ?? 0);
+  if (allowance <= granted || !paidPeriod) return await updateAccount(ctx, account, { monthlyAllowance: allowance });
   if ((await entryWithKey(ctx, account.userId, key)) !== null) return account;
   return await changeBalance(ctx, account, {
     delta: allowance - granted,

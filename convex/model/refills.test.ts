@@ -54,8 +54,8 @@ async function sweepState(t: Backend, now: number, pageSize = 50) {
 async function upgradePaidThrough(t: Backend, userId: Id<"users">, paidThrough: number) {
   await t.run(async (ctx) => {
     const db = serviceDb(ctx.db);
-    const upgraded = await changeAllowance({ db }, (await getAccount({ db }, userId))!, 1000, "sub:yearly");
-    await updateAccount({ db }, upgraded, { paidThrough });
+    const paid = await updateAccount({ db }, (await getAccount({ db }, userId))!, { paidThrough });
+    await changeAllowance({ db }, paid, 1000, "sub:yearly");
   });
 }
 

@@ -193,9 +193,13 @@ export async function refillForInvoice(
   ctx: WriteCtx,
   account: Account,
   invoice: InvoiceRefill,
-): Promise<"refilled" | "already_refilled" | "period_already_refilled"> {
+): Promise<"refilled" | "already_refilled" | "period_already_refilled" | "older_period"> {
   const key = `invoice:${invoice.invoiceId}`;
   if ((await entryWithKey(ctx, account.userId, key)) !== null) return "already_refilled";
+  // An invoice for a period that ended before one already paid for (delivered
+  // late, out of order): its month is over, and refilling now would grant it
+  // inside the later period, and move the schedule back.
+  if (invoice.period.end < (account.paidThrough ?? 0)) return "older_period";
   const schedule = scheduleAfterInvoice(invoice.interval, invoice.period);
   const paidThrough = Math.max(account.paidThrough ?? 0, invoice.period.end);
   const coveredBySweep =

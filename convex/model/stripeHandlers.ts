@@ -142,6 +142,7 @@ async function onInvoicePaid(
     refilled: null,
     already_refilled: `Invoice ${invoice.invoiceId} already refilled`,
     period_already_refilled: "This period was already refilled by the monthly sweep",
+    older_period: `Invoice ${invoice.invoiceId} pays for a period before one already paid: no credits`,
   };
   return handled("processed", notes[result], who);
 }
