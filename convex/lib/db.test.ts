@@ -126,6 +126,25 @@ describe("row rules (user role)", () => {
       ),
     ).toBe(3);
   });
+
+  test("a row the handler inserted is patched without reading it first, and still cannot be handed over", async () => {
+    const t = newBackend();
+    const ada = await seedUser(t, "ada@example.com");
+    const bob = await seedUser(t, "bob@example.com");
+    const before = await snapshot(t);
+    const read = await t.run(async (ctx) => {
+      const db = userDb(ctx.db, ada.userId);
+      const id = await db.insert("notes", { userId: ada.userId, title: "a", body: "" });
+      await db.patch("notes", id, { title: "b" });
+      await expectCode(db.patch("notes", id, { userId: bob.userId }), "FORBIDDEN");
+      return (await ctx.meta.getTransactionMetrics()).documentsRead.used;
+    });
+    // Only the read Convex counts for the patch itself.
+    expect(read).toBe(1);
+    const after = await snapshot(t);
+    expect(after.notes).toEqual([expect.objectContaining({ userId: ada.userId, title: "b" })]);
+    expect({ ...after, notes: [] }).toEqual({ ...before, notes: [] });
+  });
 });
 
 describe("updatedAt (both roles)", () => {

@@ -47,7 +47,7 @@ const stampedTables = new Set<string>(APP_TABLE_NAMES);
  *   Postgres `BEFORE UPDATE` trigger), so no write becomes two;
  * - for a signed-in caller (`userId` set), enforces `rowRules` with a deny
  *   default. Rules are checked on rows already in hand: a row this call read
- *   is remembered, so patching it does not read it again.
+ *   or inserted is remembered, so patching it does not read it again.
  * With `userId` null it is the service role: no rules, `updatedAt` still kept.
  */
 class AppDb implements AppDbWriter {
@@ -82,7 +82,10 @@ class AppDb implements AppDbWriter {
     if (this.userId !== null && !(this.rule(table).insert?.(this.userId, row) ?? false)) {
       fail("FORBIDDEN", `Not allowed to create ${table} rows`, { table });
     }
-    return await this.db.insert(table, row as never);
+    const id = await this.db.insert(table, row as never);
+    // Held like a row read: patching it later in this call reads nothing more.
+    if (this.userId !== null) this.seen.set(id, { ...row, _id: id });
+    return id;
   }
 
   async patch<T extends TableNames>(table: T, id: Id<T>, value: Partial<WriteValue<T>>) {
