@@ -1,6 +1,8 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import type { MutationCtx } from "./_generated/server";
 import { internalMutation, userMutation, userQuery } from "./lib/functions";
 import * as V from "./lib/validators";
 import * as Credits from "./model/credits";
@@ -35,7 +37,8 @@ export const reserveCredits = userMutation({
   returns: V.reservation,
   handler: async (ctx, args) => {
     const { reservationId, balance, expiresAt } = await Reservations.reserve(ctx, ctx.userId, args);
-    await ctx.scheduler.runAt(expiresAt, internal.credits.expireReservation, { reservationId });
+    const expiryJobId = await ctx.scheduler.runAt(expiresAt, internal.credits.expireReservation, { reservationId });
+    await Reservations.recordExpiryJob(ctx, reservationId, expiryJobId);
     return { reservationId, balance };
   },
 });
@@ -45,15 +48,32 @@ export const commitReservation = userMutation({
   // A string, not v.id: a malformed id is NOT_FOUND like any other unknown one.
   args: { reservationId: v.string(), amount: v.optional(v.number()) },
   returns: V.reservationOutcome,
-  handler: (ctx, args) => Reservations.commit(ctx, ctx.userId, args),
+  handler: async (ctx, args) => {
+    const { outcome, expiryJobId } = await Reservations.commit(ctx, ctx.userId, args);
+    await cancelExpiry(ctx, expiryJobId);
+    return outcome;
+  },
 });
 
 /** Returns all the credits of the caller's held reservation. */
 export const releaseReservation = userMutation({
   args: { reservationId: v.string() },
   returns: V.reservationOutcome,
-  handler: (ctx, args) => Reservations.release(ctx, ctx.userId, args),
+  handler: async (ctx, args) => {
+    const { outcome, expiryJobId } = await Reservations.release(ctx, ctx.userId, args);
+    await cancelExpiry(ctx, expiryJobId);
+    return outcome;
+  },
 });
+
+/**
+ * Cancels the expiry of a reservation that has ended, so no job is left
+ * pending for it. A reservation made before job ids were kept has none: its
+ * expiry runs and finds it ended.
+ */
+async function cancelExpiry(ctx: Pick<MutationCtx, "scheduler">, expiryJobId: Id<"_scheduled_functions"> | null) {
+  if (expiryJobId !== null) await ctx.scheduler.cancel(expiryJobId);
+}
 
 /** The caller's ledger, newest first. */
 export const listCreditHistory = userQuery({

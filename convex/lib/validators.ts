@@ -140,6 +140,8 @@ export const creditReservationFields = {
   refillCountAtReserve: v.number(),
   /** Credits finally charged (set on commit). */
   charged: v.optional(v.number()),
+  /** The scheduled expiry, cancelled by commit and release. Absent on rows made before it was recorded. */
+  expiryJobId: v.optional(v.id("_scheduled_functions")),
   updatedAt: v.number(),
 };
 

@@ -162,6 +162,46 @@ describe("time-to-live", () => {
     expect(await creditsOf(t, userId)).toMatchObject({ balance: 100, ledgerSum: 100 });
   });
 
+  test("commit and release cancel the scheduled expiry: no job is left pending", async () => {
+    const t = newBackend();
+    const { userId, as } = await seedUser(t, "ada@example.com");
+    const a = (await as.mutation(api.credits.reserveCredits, { amount: 25, ttlSeconds: 60 })).reservationId;
+    const b = (await as.mutation(api.credits.reserveCredits, { amount: 10, ttlSeconds: 60 })).reservationId;
+    const pending = { name: "credits:expireReservation", state: "pending" };
+    const canceled = { name: "credits:expireReservation", state: "canceled" };
+    expect(await scheduledStates(t)).toEqual([pending, pending]);
+    const [jobA, jobB] = await t.run(async (ctx) => await ctx.db.system.query("_scheduled_functions").collect());
+    expect(await reservationOf(t, a)).toMatchObject({ status: "held", expiryJobId: jobA!._id });
+    expect(await reservationOf(t, b)).toMatchObject({ status: "held", expiryJobId: jobB!._id });
+
+    await as.mutation(api.credits.commitReservation, { reservationId: a, amount: 5 });
+    expect(await scheduledStates(t)).toEqual([canceled, pending]);
+    await as.mutation(api.credits.releaseReservation, { reservationId: b });
+    expect(await scheduledStates(t)).toEqual([canceled, canceled]);
+
+    // The time-to-live passes: nothing runs, nothing changes.
+    const before = await snapshot(t);
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(await snapshot(t)).toEqual(before);
+    expect(await scheduledStates(t)).toEqual([canceled, canceled]);
+    expect(await creditsOf(t, userId)).toMatchObject({ balance: 95, ledgerSum: 95 });
+  });
+
+  test("a reservation stored without its job id (made before ids were kept) still commits; its expiry does nothing", async () => {
+    const t = newBackend();
+    const { as } = await seedUser(t, "ada@example.com");
+    const { reservationId } = await as.mutation(api.credits.reserveCredits, { amount: 25, ttlSeconds: 60 });
+    await t.run(async (ctx) => {
+      await ctx.db.patch("creditReservations", reservationId, { expiryJobId: undefined });
+    });
+    await as.mutation(api.credits.commitReservation, { reservationId });
+    expect(await scheduledStates(t)).toEqual([{ name: "credits:expireReservation", state: "pending" }]);
+    const before = await snapshot(t);
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(await snapshot(t)).toEqual(before);
+    expect(await scheduledStates(t)).toEqual([{ name: "credits:expireReservation", state: "success" }]);
+  });
+
   test("the expiry of a committed reservation does nothing", async () => {
     const t = newBackend();
     const { as } = await seedUser(t, "ada@example.com");

@@ -2,8 +2,10 @@
 // long-running work (an AI call made from an action): reserve takes them from
 // the balance at once, so two concurrent jobs cannot both spend them; commit
 // charges all or part and returns the rest; release returns all; the expiry
-// that reserveCredits schedules releases whatever is still held. How held
-// credits meet a refill: README, "Reservations and refills", and `settle`.
+// that reserveCredits schedules releases whatever is still held. The job's id
+// is kept on the row so that commit and release hand it back for the caller
+// to cancel (scheduling stays in registered functions). How held credits meet
+// a refill: README, "Reservations and refills", and `settle`.
 import type { Doc, Id } from "../_generated/dataModel";
 import type { WriteCtx } from "../lib/db";
 import { fail } from "../lib/errors";
@@ -42,20 +44,38 @@ export async function reserve(ctx: WriteCtx, userId: Id<"users">, args: { amount
   return { reservationId, balance: after.balance, expiresAt };
 }
 
-/** Charges `amount` (default: all) of a held reservation and returns the rest. Owner only. */
+/** Records the job the caller scheduled to expire a reservation, so commit and release can hand it back. */
+export async function recordExpiryJob(
+  ctx: WriteCtx,
+  reservationId: Id<"creditReservations">,
+  expiryJobId: Id<"_scheduled_functions">,
+) {
+  await ctx.db.patch("creditReservations", reservationId, { expiryJobId });
+}
+
+/**
+ * Charges `amount` (default: all) of a held reservation and returns the rest.
+ * Owner only. Also returns the expiry job, now pointless, for the caller to cancel.
+ */
 export async function commit(ctx: WriteCtx, userId: Id<"users">, args: { reservationId: string; amount?: number }) {
   const reservation = await heldReservation(ctx, userId, args.reservationId);
   const charged = integerInRange("amount", args.amount ?? reservation.amount, 1, reservation.amount);
-  return await settle(ctx, reservation, charged, "committed");
+  const outcome = await settle(ctx, reservation, charged, "committed");
+  return { outcome, expiryJobId: reservation.expiryJobId ?? null };
 }
 
-/** Returns all the credits of a held reservation. Owner only. */
+/** Returns all the credits of a held reservation. Owner only. Also returns the expiry job for the caller to cancel. */
 export async function release(ctx: WriteCtx, userId: Id<"users">, args: { reservationId: string }) {
   const reservation = await heldReservation(ctx, userId, args.reservationId);
-  return await settle(ctx, reservation, 0, "released");
+  const outcome = await settle(ctx, reservation, 0, "released");
+  return { outcome, expiryJobId: reservation.expiryJobId ?? null };
 }
 
-/** The scheduled end of a reservation's time-to-live: releases it if still held, else nothing. */
+/**
+ * The scheduled end of a reservation's time-to-live: releases it if still
+ * held, else nothing (commit and release cancel it, but a job already running
+ * cannot be cancelled, and rows made before the job id was kept have none).
+ */
 export async function expire(ctx: WriteCtx, reservationId: Id<"creditReservations">) {
   const reservation = await ctx.db.get("creditReservations", reservationId);
   if (reservation === null || reservation.status !== "held") return null;
