@@ -61,7 +61,9 @@ export const replay = internalAction({
   returns: V.delivery,
   handler: async (ctx, { eventId }): Promise<Delivery> => {
     const body = await ctx.runQuery(internal.stripeEvents.payloadOf, { eventId });
-    if (body === null) fail("NOT_FOUND", `No stored payload for event ${eventId}`, { eventId });
+    if (body === null) {
+      fail("NOT_FOUND", `No stored payload for event ${eventId} (unknown, or too large to keep)`, { eventId });
+    }
     return await deliver(ctx, body, true);
   },
 });

@@ -54,14 +54,24 @@ export type DeliveryOptions = {
 
 /** POSTs `evt` to /stripe/webhook, signed like Stripe does; returns the raw Response. */
 export async function deliver(t: Backend, evt: object, opts: DeliveryOptions = {}) {
-  const body = JSON.stringify(evt, null, 2);
+  return await deliverBody(t, JSON.stringify(evt, null, 2), opts);
+}
+
+/** POSTs a raw `body` to /stripe/webhook, signed like Stripe does: for bodies no builder makes (sized, broken). */
+export async function deliverBody(t: Backend, body: string, opts: DeliveryOptions = {}) {
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
   if (!opts.unsigned) headers["stripe-signature"] = await signature(body, opts);
   return await t.fetch("/stripe/webhook", { method: "POST", headers, body: opts.tamper ? opts.tamper(body) : body });
 }
 
-/** The webhook's answer: the HTTP status and, on 200, what the inbox did. */
+/** The webhook's answer: the HTTP status and, when it answers JSON, what the inbox did. */
 export type Sent = { http: number; ok?: boolean; status?: string; duplicate?: boolean; note?: string | null };
+
+/** Reads the webhook's Response as a `Sent`. */
+export async function sentOf(res: Response): Promise<Sent> {
+  const json = res.headers.get("content-type")?.includes("application/json") ?? false;
+  return { http: res.status, ...(json ? ((await res.json()) as Omit<Sent, "http">) : {}) };
+}
 
 /** Wraps `object` in an event of `type` created at `createdAt` (ms), delivers it signed, and reads the answer. */
 export async function sendEvent(
@@ -71,8 +81,7 @@ export async function sendEvent(
   createdAt: number,
   opts: DeliveryOptions & { id?: string } = {},
 ): Promise<Sent> {
-  const res = await deliver(t, event(type, object as Record<string, unknown>, createdAt, opts.id), opts);
-  return { http: res.status, ...(res.status === 200 ? ((await res.json()) as Omit<Sent, "http">) : {}) };
+  return await sentOf(await deliver(t, event(type, object as Record<string, unknown>, createdAt, opts.id), opts));
 }
 
 /** `sendEvent` for events that must be accepted: fails the test unless the webhook answers 200. */

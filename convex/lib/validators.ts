@@ -95,11 +95,13 @@ export const stripeEventFields = {
   processedAt: v.union(v.number(), v.null()),
   /** The event's own `created`, in ms. */
   eventCreatedAt: v.number(),
+  /** The event's object (`data.object.id`), kept even when the payload is too large to keep. Absent on older rows. */
+  objectId: v.optional(v.union(v.string(), v.null())),
   stripeCustomerId: v.union(v.string(), v.null()),
   userId: v.union(v.id("users"), v.null()),
   /** Why it was ignored, unmatched or needs attention. */
   note: v.union(v.string(), v.null()),
-  /** The verified body as received, so the event can be replayed. */
+  /** The verified body as received, so the event can be replayed; "" when too large to keep (model/stripeInbox.ts). */
   payload: v.string(),
   updatedAt: v.number(),
 };

@@ -7,12 +7,20 @@ import { omit } from "convex-helpers";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { IngestResult, StripeEventStatus } from "../lib/validators";
 import { applyEvent } from "./stripeHandlers";
-import type { StripeEvent } from "./stripeObjects";
+import { idOf, type StripeEvent } from "./stripeObjects";
 
-// Convex documents hold at most 1 MiB. Stripe events are a few KB; one too
-// large to keep is still applied, just not replayable.
-const MAX_PAYLOAD_CHARS = 500_000;
-const keptPayload = (body: string) => (body.length <= MAX_PAYLOAD_CHARS ? body : "");
+// Convex documents hold at most 1 MiB (1,048,576 bytes of UTF-8, not
+// characters: "€" is one character and three bytes). A body is kept whole for
+// replay only up to MAX_PAYLOAD_BYTES, which leaves the row's other fields
+// (ids, type, an error of at most 1,000 characters, a short note) tens of KB.
+// Stripe events are a few KB; a larger one is still applied and recorded (id,
+// type, times, object id, status, outcome), just without its body, so it
+// cannot be replayed.
+export const MAX_PAYLOAD_BYTES = 1_000_000;
+const byteLength = (text: string) => new TextEncoder().encode(text).length;
+const keptPayload = (body: string) => (byteLength(body) <= MAX_PAYLOAD_BYTES ? body : "");
+/** The event's object, recorded even when the payload is not. */
+const objectIdOf = (event: StripeEvent) => idOf(event.data.object.id);
 
 /** The inbox row for a Stripe event id, or null. */
 export async function findEvent(ctx: ReadCtx, eventId: string) {
@@ -71,6 +79,7 @@ export async function ingest(
       type: event.type,
       receivedAt: args.now,
       eventCreatedAt: event.created * 1000,
+      objectId: objectIdOf(event),
       payload: keptPayload(args.body),
       ...result,
     });
@@ -102,6 +111,7 @@ export async function recordFailure(ctx: WriteCtx, args: { body: string; error: 
     receivedAt: args.now,
     processedAt: null,
     eventCreatedAt: event.created * 1000,
+    objectId: objectIdOf(event),
     stripeCustomerId: null,
     userId: null,
     note: null,
