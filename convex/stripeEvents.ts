@@ -3,7 +3,7 @@ import { internal } from "./_generated/api";
 import { httpAction, type ActionCtx } from "./_generated/server";
 import { fail } from "./lib/errors";
 import { internalAction, internalMutation, internalQuery } from "./lib/functions";
-import { callStripe, stripeClient, verifyWebhook } from "./lib/stripe";
+import { callStripe, stripeClient, verifySignature } from "./lib/stripe";
 import { integerInRange } from "./lib/validate";
 import * as V from "./lib/validators";
 import type { Delivery } from "./lib/validators";
@@ -12,7 +12,10 @@ import * as Inbox from "./model/stripeInbox";
 // POST /stripe/webhook (routed in http.ts) and the service functions around
 // the webhook inbox. What each event does is in model/stripeHandlers.ts.
 
-/** Records a verified event and applies it, in one transaction (see model/stripeInbox.ts). */
+/**
+ * Records a verified body and applies it, in one transaction; a body that is
+ * no event is recorded as failed (see model/stripeInbox.ts).
+ */
 export const ingest = internalMutation({
   args: { body: v.string(), subscription: v.optional(v.string()), replay: v.optional(v.boolean()) },
   returns: V.ingestResult,
@@ -68,7 +71,7 @@ export const replay = internalAction({
   },
 });
 
-/** Stripe's webhook endpoint: verify, then hand the whole event to `ingest`. */
+/** Stripe's webhook endpoint: verify the signature, then hand the whole body to `ingest`. */
 export const webhook = httpAction(async (ctx, request) => {
   const secret = process.env.STRIPE_WEBHOOK_SECRET;
   if (!secret) {
@@ -78,18 +81,23 @@ export const webhook = httpAction(async (ctx, request) => {
     return new Response("Webhook not configured", { status: 500 });
   }
   const body = await request.text();
-  const event = await verifyWebhook(body, request.headers.get("stripe-signature"), secret);
-  if (event === null) return new Response("Invalid signature", { status: 400 });
+  if (!(await verifySignature(body, request.headers.get("stripe-signature"), secret))) {
+    return new Response("Invalid signature", { status: 400 });
+  }
   const result = await deliver(ctx, body, false);
+  if (result.ok) return Response.json(result);
+  // Signed but not an event we can apply (no data.object, not JSON):
+  // recorded as failed; a client error, as no retry can fix it.
+  if (result.rejected) return Response.json(result, { status: 400 });
   // The error stays in the inbox row; Stripe only needs to know to retry.
-  if (!result.ok) return new Response("Processing failed; retry later", { status: 500 });
-  return Response.json(result);
+  return new Response("Processing failed; retry later", { status: 500 });
 });
 
 /**
  * Runs `ingest`; if it needs the event's subscription (an invoice for one not
  * stored yet), fetches it from Stripe and runs `ingest` again with it. A
- * failure anywhere is recorded and reported, so Stripe retries the event.
+ * failure anywhere is recorded and reported, so Stripe retries the event; a
+ * body that is no event was recorded by `ingest` and is reported `rejected`.
  */
 async function deliver(ctx: Pick<ActionCtx, "runMutation">, body: string, replay: boolean): Promise<Delivery> {
   try {
@@ -104,18 +112,18 @@ async function deliver(ctx: Pick<ActionCtx, "runMutation">, body: string, replay
       });
       if (result.kind === "needs_subscription") throw new Error(`subscription ${id} could not be stored`);
     }
+    if (result.kind === "rejected") {
+      console.error(`Stripe webhook body rejected: ${result.error}`);
+      return { ok: false, status: "failed", duplicate: false, rejected: true, note: result.error };
+    }
     const duplicate = result.kind === "duplicate";
-    return {
-      ok: true,
-      status: result.status,
-      duplicate,
-      note: duplicate ? null : (result as { note: string | null }).note,
-    };
+    const note = result.kind === "recorded" ? result.note : null;
+    return { ok: true, status: result.status, duplicate, rejected: false, note };
   } catch (error) {
     const message = describe(error);
     console.error(`Stripe event failed: ${message}`);
     await ctx.runMutation(internal.stripeEvents.recordFailure, { body, error: message });
-    return { ok: false, status: "failed", duplicate: false, note: message };
+    return { ok: false, status: "failed", duplicate: false, rejected: false, note: message };
   }
 }
 

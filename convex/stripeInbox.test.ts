@@ -8,9 +8,11 @@ import {
   deliverBody,
   event,
   expectCode,
+  expectConsole,
   MAR_1,
   MINUTE,
   newBackend,
+  sec,
   seedUser,
   sentOf,
   snapshot,
@@ -19,7 +21,8 @@ import {
   useStripeTestEnv,
 } from "../testing";
 
-// README, Billing → Guarantees, "The inbox never trips over one event".
+// README, Billing → Guarantees, "The inbox never trips over one event": a
+// correctly signed body is always answered and recorded, whatever it holds.
 // (Signatures, exactly-once and processing failures: stripeEvents.test.ts.)
 
 useStripeTestEnv();
@@ -92,5 +95,86 @@ describe("payload size is measured in bytes", () => {
     ]);
     for (const row of rows) expect(getDocumentSize(row)).toBeLessThan(1 << 20);
     expect(await stateWithoutInbox(t)).toEqual(before);
+  });
+});
+
+describe("a signed body that is not a Stripe event is answered 400 and recorded as failed", () => {
+  const envelope = { object: "event", id: "evt_broken", type: "invoice.paid", created: sec(MAR_1) };
+  const cases: [string, string, { eventId: string | RegExp; type: string; error: string }][] = [
+    ["not JSON", "<html>oops</html>", { eventId: /^body-sha256:[0-9a-f]{64}$/, type: "unknown", error: "not JSON" }],
+    ["an empty object", "{}", { eventId: /^body-sha256:[0-9a-f]{64}$/, type: "unknown", error: 'not "event"' }],
+    ["a JSON array", "[1,2]", { eventId: /^body-sha256:/, type: "unknown", error: "not a JSON object" }],
+    [
+      "data.object null",
+      JSON.stringify({ ...envelope, data: { object: null } }),
+      { eventId: "evt_broken", type: "invoice.paid", error: "no data.object" },
+    ],
+    [
+      "data missing",
+      JSON.stringify(envelope),
+      { eventId: "evt_broken", type: "invoice.paid", error: "no data.object" },
+    ],
+    [
+      "an id that is not a string",
+      JSON.stringify({ ...envelope, id: 42, data: { object: { id: "in_1" } } }),
+      { eventId: /^body-sha256:/, type: "invoice.paid", error: "no id" },
+    ],
+  ];
+
+  test.each(cases)("%s", async (_, body, expected) => {
+    const { t } = await setup();
+    const errors = expectConsole("error", "Stripe webhook body rejected: Not a Stripe snapshot event");
+    const before = await stateWithoutInbox(t);
+    const sent = await sentOf(await deliverBody(t, body));
+    expect(sent).toEqual({
+      http: 400,
+      ok: false,
+      status: "failed",
+      duplicate: false,
+      rejected: true,
+      note: expect.stringContaining(expected.error),
+    });
+    const rows = await inbox(t);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        eventId: typeof expected.eventId === "string" ? expected.eventId : expect.stringMatching(expected.eventId),
+        type: expected.type,
+        status: "failed",
+        attempts: 1,
+        lastError: expect.stringContaining(expected.error),
+        processedAt: null,
+        payload: body,
+      }),
+    ]);
+    expect(await stateWithoutInbox(t)).toEqual(before);
+
+    // Delivered again (Stripe retries non-2xx answers): the same row counts it.
+    expect((await deliverBody(t, body)).status).toBe(400);
+    expect(await inbox(t)).toEqual([expect.objectContaining({ eventId: rows[0]!.eventId, attempts: 2 })]);
+    // A replay of the stored body is rejected the same way, not a crash.
+    expect(await t.action(internal.stripeEvents.replay, { eventId: rows[0]!.eventId })).toMatchObject({
+      ok: false,
+      rejected: true,
+    });
+    expect(await inbox(t)).toEqual([expect.objectContaining({ attempts: 3 })]);
+    expect(await stateWithoutInbox(t)).toEqual(before);
+    expect(errors.messages).toHaveLength(3);
+  });
+
+  test("two different bodies without an id get two rows; a tampered one is refused and nothing is written", async () => {
+    const { t } = await setup();
+    expectConsole("error", "Stripe webhook body rejected");
+    expect((await deliverBody(t, "{}")).status).toBe(400);
+    expect((await deliverBody(t, '{"hello":"world"}')).status).toBe(400);
+    const rows = await inbox(t);
+    // Keyed by the body's SHA-256, so the same body always lands on the same row.
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode("{}")));
+    const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+    expect(rows[0]!.eventId).toBe(`body-sha256:${hex}`);
+    expect(new Set(rows.map((r) => r.eventId)).size).toBe(2);
+    const before = await snapshot(t);
+    const res = await deliverBody(t, "{}", { tamper: () => "{ }" });
+    expect([res.status, await res.text()]).toEqual([400, "Invalid signature"]);
+    expect(await snapshot(t)).toEqual(before);
   });
 });

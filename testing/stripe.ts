@@ -57,15 +57,22 @@ export async function deliver(t: Backend, evt: object, opts: DeliveryOptions = {
   return await deliverBody(t, JSON.stringify(evt, null, 2), opts);
 }
 
-/** POSTs a raw `body` to /stripe/webhook, signed like Stripe does: for bodies no builder makes (sized, broken). */
+/** POSTs a raw `body` to /stripe/webhook, signed like Stripe does: for bodies no builder makes (sized, broken JSON). */
 export async function deliverBody(t: Backend, body: string, opts: DeliveryOptions = {}) {
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
   if (!opts.unsigned) headers["stripe-signature"] = await signature(body, opts);
   return await t.fetch("/stripe/webhook", { method: "POST", headers, body: opts.tamper ? opts.tamper(body) : body });
 }
 
-/** The webhook's answer: the HTTP status and, when it answers JSON, what the inbox did. */
-export type Sent = { http: number; ok?: boolean; status?: string; duplicate?: boolean; note?: string | null };
+/** The webhook's answer: the HTTP status and, when it answers JSON (200, or 400 for a body that is no event), what the inbox did. */
+export type Sent = {
+  http: number;
+  ok?: boolean;
+  status?: string;
+  duplicate?: boolean;
+  rejected?: boolean;
+  note?: string | null;
+};
 
 /** Reads the webhook's Response as a `Sent`. */
 export async function sentOf(res: Response): Promise<Sent> {

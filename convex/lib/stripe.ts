@@ -28,26 +28,26 @@ export function stripeClient(): Stripe {
 }
 
 /**
- * Verifies a webhook's signature on the raw body and returns the event, or
- * null when the signature is missing, wrong or older than Stripe's default
- * tolerance (300 s). Web Crypto: the Convex runtime has no Node `crypto`.
+ * Checks a webhook's signature on the raw body: false when it is missing,
+ * wrong or older than Stripe's default tolerance (300 s). Only the signature:
+ * what the body holds is the inbox's to read (`model/stripeInbox.ts`), so a
+ * signed body that is no snapshot event (a thin event) is recorded rather than
+ * refused as if forged, which `constructEventAsync` would do. Web Crypto: the
+ * Convex runtime has no Node `crypto`.
  */
-export async function verifyWebhook(
-  body: string,
-  signature: string | null,
-  secret: string,
-): Promise<Stripe.Event | null> {
-  if (signature === null || signature === "") return null;
+export async function verifySignature(body: string, signature: string | null, secret: string): Promise<boolean> {
+  const verifier = Stripe.webhooks.signature;
+  if (signature === null || signature === "" || verifier === null) return false;
   try {
-    return await Stripe.webhooks.constructEventAsync(
+    return await verifier.verifyHeaderAsync(
       body,
       signature,
       secret,
-      undefined,
+      Stripe.webhooks.DEFAULT_TOLERANCE,
       Stripe.createSubtleCryptoProvider(),
     );
   } catch {
-    return null;
+    return false;
   }
 }
 

@@ -84,7 +84,9 @@ export const stripeCustomerFields = {
 
 /** The webhook inbox: one row per Stripe event id, so an event takes effect once. */
 export const stripeEventFields = {
+  /** The event id; `body-sha256:<hex>` for a signed body without one (recorded as failed). */
   eventId: v.string(),
+  /** The event type; "unknown" for a signed body without one. */
   type: v.string(),
   status: stripeEventStatus,
   /** Processing attempts, failed ones included (a failure is recorded after its rollback). */
@@ -93,8 +95,8 @@ export const stripeEventFields = {
   /** First delivery. */
   receivedAt: v.number(),
   processedAt: v.union(v.number(), v.null()),
-  /** The event's own `created`, in ms. */
-  eventCreatedAt: v.number(),
+  /** The event's own `created`, in ms; null for a signed body without one. */
+  eventCreatedAt: v.union(v.number(), v.null()),
   /** The event's object (`data.object.id`), kept even when the payload is too large to keep. Absent on older rows. */
   objectId: v.optional(v.union(v.string(), v.null())),
   stripeCustomerId: v.union(v.string(), v.null()),
@@ -237,6 +239,8 @@ export const ingestResult = v.union(
   v.object({ kind: v.literal("recorded"), status: stripeEventStatus, note: v.union(v.string(), v.null()) }),
   /** invoice.paid for a subscription never seen: the action fetches it from Stripe and calls again. */
   v.object({ kind: v.literal("needs_subscription"), stripeSubscriptionId: v.string() }),
+  /** Not a snapshot event (not JSON, no data.object): recorded as failed, never applicable. */
+  v.object({ kind: v.literal("rejected"), error: v.string() }),
 );
 export type IngestResult = Infer<typeof ingestResult>;
 
@@ -246,6 +250,8 @@ export const delivery = v.object({
   status: stripeEventStatus,
   /** True when the event was already recorded and nothing was done. */
   duplicate: v.boolean(),
+  /** True when the body is not a snapshot event: recorded as failed, answered 400 (retrying cannot fix it). */
+  rejected: v.boolean(),
   note: v.union(v.string(), v.null()),
 });
 export type Delivery = Infer<typeof delivery>;

@@ -7,20 +7,73 @@ import { omit } from "convex-helpers";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { IngestResult, StripeEventStatus } from "../lib/validators";
 import { applyEvent } from "./stripeHandlers";
-import { idOf, type StripeEvent } from "./stripeObjects";
+import { idOf, msFromSeconds, type StripeEvent } from "./stripeObjects";
 
+// The inbox never trips over one event: whatever a correctly signed body
+// holds, it is recorded, and nothing in it can make the inbox throw.
+//
 // Convex documents hold at most 1 MiB (1,048,576 bytes of UTF-8, not
 // characters: "€" is one character and three bytes). A body is kept whole for
 // replay only up to MAX_PAYLOAD_BYTES, which leaves the row's other fields
-// (ids, type, an error of at most 1,000 characters, a short note) tens of KB.
-// Stripe events are a few KB; a larger one is still applied and recorded (id,
-// type, times, object id, status, outcome), just without its body, so it
-// cannot be replayed.
+// (ids and type of at most 255 characters each, an error of at most 1,000, a
+// short note) tens of KB. Stripe events are a few KB; a larger one is still
+// applied and recorded (id, type, times, object id, status, outcome), just
+// without its body, so it cannot be replayed.
 export const MAX_PAYLOAD_BYTES = 1_000_000;
 const byteLength = (text: string) => new TextEncoder().encode(text).length;
 const keptPayload = (body: string) => (byteLength(body) <= MAX_PAYLOAD_BYTES ? body : "");
-/** The event's object, recorded even when the payload is not. */
-const objectIdOf = (event: StripeEvent) => idOf(event.data.object.id);
+
+/** Stripe ids and event types are far shorter; anything longer is not one, and would crowd the row. */
+const MAX_FIELD_CHARS = 255;
+
+/** What the inbox row records of a delivery besides its outcome; read from any body, whatever it holds. */
+export type EventFacts = {
+  /** The event id, or `body-sha256:<hex>` for a body without a usable one. */
+  eventId: string;
+  type: string;
+  /** ms; null when the body has no readable `created`. */
+  eventCreatedAt: number | null;
+  /** `data.object.id`. */
+  objectId: string | null;
+};
+
+/** A verified body: a snapshot event to apply, or why it cannot be one. Both carry what the inbox records of it. */
+export type ReadBody =
+  | { kind: "event"; event: StripeEvent; facts: EventFacts }
+  | { kind: "rejected"; facts: EventFacts; error: string; note: string | null };
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const shortString = (value: unknown) =>
+  typeof value === "string" && value !== "" && value.length <= MAX_FIELD_CHARS ? value : null;
+
+/**
+ * Reads a verified body (the signature already proved Stripe sent it). Never
+ * throws: a body that is not a snapshot event (not JSON, `{}`, no
+ * `data.object`) comes back rejected, with the reason.
+ */
+export async function readBody(body: string): Promise<ReadBody> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  const raw = isObject(json) ? json : {};
+  const data = isObject(raw.data) ? raw.data : {};
+  const facts: EventFacts = {
+    eventId: shortString(raw.id) ?? `body-sha256:${await sha256Hex(body)}`,
+    type: shortString(raw.type) ?? "unknown",
+    eventCreatedAt: msFromSeconds(raw.created),
+    objectId: shortString(idOf(isObject(data.object) ? data.object.id : undefined)),
+  };
+  const problem = json === undefined ? "the body is not JSON" : notAnEventBecause(json);
+  if (problem !== null) {
+    return { kind: "rejected", facts, error: `Not a Stripe snapshot event: ${problem}`, note: null };
+  }
+  return { kind: "event", event: raw as StripeEvent, facts };
+}
 
 /** The inbox row for a Stripe event id, or null. */
 export async function findEvent(ctx: ReadCtx, eventId: string) {
@@ -30,34 +83,25 @@ export async function findEvent(ctx: ReadCtx, eventId: string) {
     .unique();
 }
 
-/** Parses a verified body (the signature already proved Stripe sent it). */
-export function parseEvent(body: string): StripeEvent {
-  const event = JSON.parse(body) as Partial<StripeEvent>;
-  if (
-    typeof event.id !== "string" ||
-    typeof event.type !== "string" ||
-    typeof event.created !== "number" ||
-    typeof event.data?.object !== "object" ||
-    event.data.object === null
-  ) {
-    throw new Error("not a Stripe event");
-  }
-  return event as StripeEvent;
-}
-
 /**
- * Records and applies one event. A delivery of an event already recorded (and
- * not failed) changes nothing, unless `replay` asks to apply it again: the
- * handlers' own guards (event order, refill keys) keep a replay from granting
- * twice. A failed event is simply applied again. Throws on a processing
- * error, rolling everything back; the caller records the failure.
+ * Records and applies one verified body. A delivery of an event already
+ * recorded (and not failed) changes nothing, unless `replay` asks to apply it
+ * again: the handlers' own guards (event order, refill keys) keep a replay
+ * from granting twice. A failed event is simply applied again. A body that is
+ * not a snapshot event is recorded as failed and reported `rejected`. Throws
+ * on a processing error, rolling everything back; the caller records the failure.
  */
 export async function ingest(
   ctx: WriteCtx,
   args: { body: string; subscription?: string; replay?: boolean; now: number },
 ): Promise<IngestResult> {
-  const event = parseEvent(args.body);
-  const existing = await findEvent(ctx, event.id);
+  const read = await readBody(args.body);
+  if (read.kind === "rejected") {
+    await recordFailed(ctx, read.facts, { ...args, error: read.error, note: read.note });
+    return { kind: "rejected", error: read.error };
+  }
+  const { event, facts } = read;
+  const existing = await findEvent(ctx, facts.eventId);
   if (existing !== null && existing.status !== "failed" && args.replay !== true) {
     return { kind: "duplicate", status: existing.status };
   }
@@ -74,15 +118,7 @@ export async function ingest(
     note: outcome.note,
   };
   if (existing === null) {
-    await ctx.db.insert("stripeEvents", {
-      eventId: event.id,
-      type: event.type,
-      receivedAt: args.now,
-      eventCreatedAt: event.created * 1000,
-      objectId: objectIdOf(event),
-      payload: keptPayload(args.body),
-      ...result,
-    });
+    await ctx.db.insert("stripeEvents", { ...facts, receivedAt: args.now, payload: keptPayload(args.body), ...result });
   } else {
     await ctx.db.patch("stripeEvents", existing._id, result);
   }
@@ -95,28 +131,50 @@ export async function ingest(
  * already applied keeps its status (only a replay can fail after success).
  */
 export async function recordFailure(ctx: WriteCtx, args: { body: string; error: string; now: number }) {
-  const event = parseEvent(args.body);
-  const existing = await findEvent(ctx, event.id);
+  const read = await readBody(args.body);
+  await recordFailed(ctx, read.facts, { ...args, note: read.kind === "rejected" ? read.note : null });
+}
+
+async function recordFailed(
+  ctx: WriteCtx,
+  facts: EventFacts,
+  args: { body: string; error: string; note: string | null; now: number },
+) {
+  const existing = await findEvent(ctx, facts.eventId);
   const lastError = args.error.slice(0, 1000);
   if (existing !== null) {
     await ctx.db.patch("stripeEvents", existing._id, { attempts: existing.attempts + 1, lastError });
     return;
   }
   await ctx.db.insert("stripeEvents", {
-    eventId: event.id,
-    type: event.type,
+    ...facts,
     status: "failed",
     attempts: 1,
     lastError,
     receivedAt: args.now,
     processedAt: null,
-    eventCreatedAt: event.created * 1000,
-    objectId: objectIdOf(event),
     stripeCustomerId: null,
     userId: null,
-    note: null,
+    note: args.note,
     payload: keptPayload(args.body),
   });
+}
+
+/** Why a parsed body is not a snapshot event (`{"object": "event", id, type, created, data.object}`), or null. */
+function notAnEventBecause(json: unknown): string | null {
+  if (!isObject(json)) return "the body is not a JSON object";
+  if (json.object !== "event") return `object is ${JSON.stringify(json.object ?? null).slice(0, 40)}, not "event"`;
+  if (shortString(json.id) === null) return "no id";
+  if (shortString(json.type) === null) return "no type";
+  if (typeof json.created !== "number" || !Number.isFinite(json.created)) return "no created time";
+  if (!isObject(json.data) || !isObject(json.data.object)) return "no data.object";
+  return null;
+}
+
+/** The key of a body without a usable id: the same body always lands on the same row. */
+async function sha256Hex(body: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The newest events with `status`, at most `limit` (an index range: bounded). */
