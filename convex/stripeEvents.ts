@@ -86,7 +86,7 @@ export const webhook = httpAction(async (ctx, request) => {
   }
   const result = await deliver(ctx, body, false);
   if (result.ok) return Response.json(result);
-  // Signed but not an event we can apply (no data.object, not JSON):
+  // Signed but not an event we can apply (a thin event, no data.object):
   // recorded as failed; a client error, as no retry can fix it.
   if (result.rejected) return Response.json(result, { status: 400 });
   // The error stays in the inbox row; Stripe only needs to know to retry.

@@ -1,10 +1,11 @@
 import { getDocumentSize } from "convex/values";
 import { describe, expect, test } from "vitest";
 import { internal } from "./_generated/api";
-import { MAX_PAYLOAD_BYTES } from "./model/stripeInbox";
+import { MAX_PAYLOAD_BYTES, THIN_EVENT_NOTE } from "./model/stripeInbox";
 import {
   type Backend,
   creditsOf,
+  deliver,
   deliverBody,
   event,
   expectCode,
@@ -18,6 +19,7 @@ import {
   snapshot,
   stateWithoutInbox,
   stripeCustomer,
+  thinEvent,
   useStripeTestEnv,
 } from "../testing";
 
@@ -175,6 +177,53 @@ describe("a signed body that is not a Stripe event is answered 400 and recorded 
     const before = await snapshot(t);
     const res = await deliverBody(t, "{}", { tamper: () => "{ }" });
     expect([res.status, await res.text()]).toEqual([400, "Invalid signature"]);
+    expect(await snapshot(t)).toEqual(before);
+  });
+});
+
+describe("thin (v2) events", () => {
+  test("a correctly signed thin event is answered 400 and recorded as failed, with a note to subscribe to snapshot events", async () => {
+    const { t } = await setup();
+    const errors = expectConsole(
+      "error",
+      "Stripe webhook body rejected: Thin events (v2.core.event) are not supported",
+    );
+    const before = await stateWithoutInbox(t);
+    const thin = thinEvent({ id: "evt_test_thin_1", createdMs: MAR_1 - MINUTE, relatedObjectId: "mtr_test_1" });
+    const body = JSON.stringify(thin);
+    const sent = await sentOf(await deliverBody(t, body));
+    expect(sent).toMatchObject({ http: 400, ok: false, status: "failed", rejected: true, note: THIN_EVENT_NOTE });
+    expect(await inbox(t)).toEqual([
+      expect.objectContaining({
+        eventId: "evt_test_thin_1",
+        type: "v1.billing.meter.error_report_triggered",
+        status: "failed",
+        attempts: 1,
+        lastError: THIN_EVENT_NOTE,
+        note: THIN_EVENT_NOTE,
+        eventCreatedAt: MAR_1 - MINUTE,
+        objectId: "mtr_test_1",
+        processedAt: null,
+        payload: body,
+      }),
+    ]);
+    expect(THIN_EVENT_NOTE).toContain("subscribe this endpoint to snapshot events");
+    expect(await stateWithoutInbox(t)).toEqual(before);
+    // Listed with the failures an operator reviews.
+    expect(await t.query(internal.stripeEvents.list, { status: "failed" })).toEqual([
+      expect.objectContaining({ eventId: "evt_test_thin_1", note: THIN_EVENT_NOTE }),
+    ]);
+    expect(errors.messages).toHaveLength(1);
+  });
+
+  test("a thin event with a wrong, missing or stale signature is still 400 with nothing written", async () => {
+    const { t } = await setup();
+    const thin = thinEvent({ createdMs: MAR_1 });
+    const before = await snapshot(t);
+    for (const opts of [{ secret: "whsec_someone_else" }, { unsigned: true }, { timestamp: sec(MAR_1) - 301 }]) {
+      const res = await deliver(t, thin, opts);
+      expect([res.status, await res.text()]).toEqual([400, "Invalid signature"]);
+    }
     expect(await snapshot(t)).toEqual(before);
   });
 });

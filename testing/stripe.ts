@@ -57,7 +57,7 @@ export async function deliver(t: Backend, evt: object, opts: DeliveryOptions = {
   return await deliverBody(t, JSON.stringify(evt, null, 2), opts);
 }
 
-/** POSTs a raw `body` to /stripe/webhook, signed like Stripe does: for bodies no builder makes (sized, broken JSON). */
+/** POSTs a raw `body` to /stripe/webhook, signed like Stripe does: for bodies no builder makes (sized, broken JSON, thin events). */
 export async function deliverBody(t: Backend, body: string, opts: DeliveryOptions = {}) {
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
   if (!opts.unsigned) headers["stripe-signature"] = await signature(body, opts);

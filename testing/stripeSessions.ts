@@ -149,3 +149,27 @@ export function event(type: string, object: Record<string, unknown>, createdMs: 
   // broken objects); the SDK's union of typed events cannot express that.
   return { ...envelope, type, data: { object } } as unknown as Stripe.Event;
 }
+
+/**
+ * A thin event (Stripe's v2 event notification) as Stripe sends it to an
+ * endpoint subscribed to thin payloads: no object, only a reference to it.
+ * The webhook does not apply these (README: Billing → Guarantees).
+ */
+export function thinEvent(spec: {
+  id?: string;
+  createdMs: number;
+  relatedObjectId?: string;
+}): Pick<
+  Extract<Stripe.V2.Core.EventNotification, { type: "v1.billing.meter.error_report_triggered" }>,
+  "id" | "object" | "type" | "created" | "livemode" | "related_object"
+> {
+  const meter = spec.relatedObjectId ?? "mtr_test_61R9IeFlyGsBhXYhe41A";
+  return {
+    id: spec.id ?? `evt_test_65R9Ijk8ee2M2ZTJqFN16R9I${++eventCounter}`,
+    object: "v2.core.event",
+    type: "v1.billing.meter.error_report_triggered",
+    livemode: false,
+    created: new Date(spec.createdMs).toISOString(),
+    related_object: { id: meter, type: "billing.meter", url: `/v1/billing/meters/${meter}` },
+  };
+}

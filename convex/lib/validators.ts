@@ -239,7 +239,7 @@ export const ingestResult = v.union(
   v.object({ kind: v.literal("recorded"), status: stripeEventStatus, note: v.union(v.string(), v.null()) }),
   /** invoice.paid for a subscription never seen: the action fetches it from Stripe and calls again. */
   v.object({ kind: v.literal("needs_subscription"), stripeSubscriptionId: v.string() }),
-  /** Not a snapshot event (not JSON, no data.object): recorded as failed, never applicable. */
+  /** Not a snapshot event (not JSON, no data.object, a thin event): recorded as failed, never applicable. */
   v.object({ kind: v.literal("rejected"), error: v.string() }),
 );
 export type IngestResult = Infer<typeof ingestResult>;

@@ -26,6 +26,11 @@ const keptPayload = (body: string) => (byteLength(body) <= MAX_PAYLOAD_BYTES ? b
 /** Stripe ids and event types are far shorter; anything longer is not one, and would crowd the row. */
 const MAX_FIELD_CHARS = 255;
 
+/** Recorded for a thin event (Stripe's v2 event notifications), which carries no object to apply. */
+export const THIN_EVENT_NOTE =
+  "Thin events (v2.core.event) are not supported: subscribe this endpoint to snapshot events " +
+  "(the event destination's payload style: Snapshot)";
+
 /** What the inbox row records of a delivery besides its outcome; read from any body, whatever it holds. */
 export type EventFacts = {
   /** The event id, or `body-sha256:<hex>` for a body without a usable one. */
@@ -33,7 +38,7 @@ export type EventFacts = {
   type: string;
   /** ms; null when the body has no readable `created`. */
   eventCreatedAt: number | null;
-  /** `data.object.id`. */
+  /** `data.object.id`, or a thin event's `related_object.id`. */
   objectId: string | null;
 };
 
@@ -51,7 +56,7 @@ const shortString = (value: unknown) =>
 /**
  * Reads a verified body (the signature already proved Stripe sent it). Never
  * throws: a body that is not a snapshot event (not JSON, `{}`, no
- * `data.object`) comes back rejected, with the reason.
+ * `data.object`, a thin event) comes back rejected, with the reason.
  */
 export async function readBody(body: string): Promise<ReadBody> {
   let json: unknown;
@@ -65,9 +70,10 @@ export async function readBody(body: string): Promise<ReadBody> {
   const facts: EventFacts = {
     eventId: shortString(raw.id) ?? `body-sha256:${await sha256Hex(body)}`,
     type: shortString(raw.type) ?? "unknown",
-    eventCreatedAt: msFromSeconds(raw.created),
-    objectId: shortString(idOf(isObject(data.object) ? data.object.id : undefined)),
+    eventCreatedAt: msFromSeconds(raw.created) ?? isoMs(raw.created),
+    objectId: shortString(idOf(isObject(data.object) ? data.object.id : undefined) ?? idOf(raw.related_object)),
   };
+  if (raw.object === "v2.core.event") return { kind: "rejected", facts, error: THIN_EVENT_NOTE, note: THIN_EVENT_NOTE };
   const problem = json === undefined ? "the body is not JSON" : notAnEventBecause(json);
   if (problem !== null) {
     return { kind: "rejected", facts, error: `Not a Stripe snapshot event: ${problem}`, note: null };
@@ -169,6 +175,12 @@ function notAnEventBecause(json: unknown): string | null {
   if (typeof json.created !== "number" || !Number.isFinite(json.created)) return "no created time";
   if (!isObject(json.data) || !isObject(json.data.object)) return "no data.object";
   return null;
+}
+
+/** A thin event's `created` is an ISO 8601 string, not Stripe seconds. */
+function isoMs(value: unknown): number | null {
+  const ms = typeof value === "string" ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) ? ms : null;
 }
 
 /** The key of a body without a usable id: the same body always lands on the same row. */
