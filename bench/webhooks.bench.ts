@@ -7,8 +7,9 @@ import {
   APR_1,
   clockAt,
   DAY,
-  deliver,
+  deliverBody,
   event,
+  expectConsole,
   MAR_1,
   MINUTE,
   newBackend,
@@ -18,6 +19,7 @@ import {
   stripeEnv,
   stubStripe,
   subscription,
+  thinEvent,
 } from "../testing";
 
 // Documents read and written by the one internal mutation that records and
@@ -33,13 +35,15 @@ test("webhooks: documents per event", async () => {
   const { subscription: sub, invoice: bill, checkout } = stripeCustomer(ada, { name: "b" });
 
   const rows: [string, Call[]][] = [];
-  const run = async (label: string, type: string, object: Record<string, unknown>, at: number, id?: string) => {
+  const runBody = async (label: string, body: string, status = 200) => {
     const calls = await measure(async () => {
-      const res = await deliver(t, event(type, object, at, id));
-      expect(res.status).toBe(200);
+      const res = await deliverBody(t, body);
+      expect(res.status).toBe(status);
     });
     rows.push([label, calls.filter((c) => c.name === "stripeEvents:ingest")]);
   };
+  const run = (label: string, type: string, object: Record<string, unknown>, at: number, id?: string) =>
+    runBody(label, JSON.stringify(event(type, object, at, id), null, 2));
 
   await run("checkout.session.completed (links the customer)", "checkout.session.completed", checkout(), MAR_1);
   await run("customer.subscription.created (first: upgrade from free)", "customer.subscription.created", sub(), MAR_1);
@@ -132,6 +136,21 @@ test("webhooks: documents per event", async () => {
     END2,
   );
   vi.unstubAllGlobals();
+
+  // Signed bodies the inbox records as failed and answers 400 (README: "The inbox never trips over one event").
+  expectConsole("error", "Stripe webhook body rejected");
+  await runBody("not a Stripe event ({}: recorded as failed, 400)", "{}", 400);
+  await runBody(
+    "thin event (v2.core.event: recorded as failed, 400)",
+    JSON.stringify(thinEvent({ createdMs: END2 })),
+    400,
+  );
+  await run(
+    "customer.updated over 1 MB (unhandled: ignored, recorded without its body)",
+    "customer.updated",
+    { id: "cus_b", object: "customer", name: "€".repeat(400_000) },
+    END2,
+  );
   vi.useRealTimers();
 
   const table = rows.map(([label, calls]) => [
