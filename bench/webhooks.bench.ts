@@ -46,7 +46,12 @@ test("webhooks: documents per event", async () => {
     runBody(label, JSON.stringify(event(type, object, at, id), null, 2));
 
   await run("checkout.session.completed (links the customer)", "checkout.session.completed", checkout(), MAR_1);
-  await run("customer.subscription.created (first: upgrade from free)", "customer.subscription.created", sub(), MAR_1);
+  await run(
+    "customer.subscription.created (first: allowance only, credits come with its invoice)",
+    "customer.subscription.created",
+    sub(),
+    MAR_1,
+  );
   await run("invoice.paid, subscription_create (refill)", "invoice.paid", bill(), MAR_1, "evt_first_paid");
   await run("invoice.paid, same event again (duplicate)", "invoice.paid", bill(), MAR_1, "evt_first_paid");
   await run(

@@ -18,7 +18,7 @@ import {
 // README, Billing → Guarantees: the money rules that hold against adversarial
 // and unlucky event streams, each replayed through the signed webhook. (Unpaid
 // periods: stripeInvoices.test.ts; one open checkout: billing.test.ts; the
-// inbox's own robustness: stripeEvents.test.ts.)
+// inbox's own robustness: stripeInbox.test.ts.)
 
 useStripeTestEnv();
 
