@@ -1,6 +1,10 @@
 import { afterEach, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
-import { expectConsole, newBackend } from "../testing";
+import type { Id } from "./_generated/dataModel";
+import { serviceDb } from "./lib/db";
+import { getAccount, insertAccount } from "./model/ledger";
+import { save } from "./model/subscriptions";
+import { addMonths, APR_1, expectConsole, MAR_1, newBackend } from "../testing";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -12,7 +16,8 @@ test("normalizeProfileEmails lower-cases old emails in batches and is resumable"
   const debug = expectConsole(
     "debug",
     "Migration migrations:normalizeProfileEmails is done.",
-    "Migration already done.",
+    "Migration migrations:backfillPaidThrough is done.",
+    "Migrations already done.",
   );
   const t = newBackend();
   // 450 old profiles (more than two batches of 200), a third already normalized.
@@ -26,7 +31,10 @@ test("normalizeProfileEmails lower-cases old emails in batches and is resumable"
 
   await t.mutation(internal.migrations.runAll, {});
   await t.finishAllScheduledFunctions(vi.runAllTimers);
-  expect(debug.messages).toEqual(["Migration migrations:normalizeProfileEmails is done."]);
+  expect(debug.messages).toEqual([
+    "Migration migrations:normalizeProfileEmails is done. Next: migrations:backfillPaidThrough",
+    "Migration migrations:backfillPaidThrough is done.",
+  ]);
 
   const profiles = await t.run((ctx) => ctx.db.query("profiles").collect());
   expect(profiles.every((p) => p.email === p.email.toLowerCase())).toBe(true);
@@ -42,5 +50,54 @@ test("normalizeProfileEmails lower-cases old emails in batches and is resumable"
   await t.finishAllScheduledFunctions(vi.runAllTimers);
   const again = await t.run((ctx) => ctx.db.query("migrations").collect());
   expect(again.find((m) => m.name === "migrations:normalizeProfileEmails")!.processed).toBe(450);
-  expect(debug.messages.slice(1)).toEqual(["Migration already done."]);
+  expect(debug.messages.slice(2)).toEqual(["Migrations already done."]);
+});
+
+test("backfillPaidThrough fills paidThrough from live paid subscriptions on accounts stored before it", async () => {
+  vi.useFakeTimers();
+  expectConsole("debug", "is done.");
+  const t = newBackend();
+  const START = MAR_1;
+  const sub = (userId: Id<"users">, status: "active" | "past_due" | "canceled", interval: "month" | "year") => ({
+    userId,
+    stripeCustomerId: `cus_${userId}`,
+    stripeSubscriptionId: `sub_${userId}`,
+    planId: "pro" as const,
+    priceId: "price_pro",
+    priceLookupKey: "pro_monthly",
+    interval,
+    status,
+    currentPeriodStart: START,
+    currentPeriodEnd: interval === "year" ? addMonths(START, 12) : APR_1,
+    cancelAtPeriodEnd: false,
+    cancelAt: null,
+    trialEnd: null,
+    lastEventAt: START,
+  });
+  const ids = await t.run(async (ctx) => {
+    const db = serviceDb(ctx.db);
+    const user = async (email: string) => {
+      const userId = await db.insert("users", { email });
+      await insertAccount({ db }, userId, { openedAt: START, balance: 100 }); // as stored before paidThrough existed
+      return userId;
+    };
+    const [yearly, pastDue, canceled, free] = [
+      await user("y@x.io"),
+      await user("p@x.io"),
+      await user("c@x.io"),
+      await user("f@x.io"),
+    ];
+    await save({ db }, null, sub(yearly, "active", "year"));
+    await save({ db }, null, sub(pastDue, "past_due", "month"));
+    await save({ db }, null, sub(canceled, "canceled", "month"));
+    return { yearly, pastDue, canceled, free };
+  });
+  await t.mutation(internal.migrations.runAll, {});
+  await t.finishAllScheduledFunctions(vi.runAllTimers);
+  const paidThrough = async (userId: Id<"users">) =>
+    (await t.run((ctx) => getAccount({ db: serviceDb(ctx.db) }, userId)))!.paidThrough;
+  expect(await paidThrough(ids.yearly)).toBe(addMonths(START, 12));
+  expect(await paidThrough(ids.pastDue)).toBe(START); // its renewal is unpaid
+  expect(await paidThrough(ids.canceled)).toBeUndefined();
+  expect(await paidThrough(ids.free)).toBeUndefined();
 });

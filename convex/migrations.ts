@@ -4,6 +4,7 @@ import { v } from "convex/values";
 import type { DataModel } from "./_generated/dataModel";
 import { internal } from "./_generated/api";
 import { internalMutation } from "./lib/functions";
+import { listForUser, paidThroughOf } from "./model/subscriptions";
 import { emailAddress } from "./model/users";
 
 // Convex applies schema changes on push but never rewrites data. A change to
@@ -33,12 +34,30 @@ export const normalizeProfileEmails = migration({
   },
 });
 
+/**
+ * Fills `credits.paidThrough` on accounts stored before it existed, from the
+ * user's live paid subscriptions, so a yearly plan's monthly sweep refills keep
+ * their paid allowance. Accounts with nothing paid (or already filled) are left alone.
+ */
+export const backfillPaidThrough = migration({
+  table: "credits",
+  batchSize: 100,
+  migrateOne: async (ctx, account) => {
+    if (account.paidThrough !== undefined) return;
+    const paidThrough = paidThroughOf(await listForUser(ctx, account.userId));
+    if (paidThrough > 0) return { paidThrough };
+  },
+});
+
 /** Starts every migration in order; each already done is skipped. */
 export const runAll = internalMutation({
   args: {},
   returns: v.null(),
   handler: async (ctx) => {
-    await startMigrationsSerially(ctx, [internal.migrations.normalizeProfileEmails]);
+    await startMigrationsSerially(ctx, [
+      internal.migrations.normalizeProfileEmails,
+      internal.migrations.backfillPaidThrough,
+    ]);
     return null;
   },
 });

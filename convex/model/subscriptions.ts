@@ -53,6 +53,19 @@ export function pickCurrent(newestFirst: readonly Subscription[]): Subscription 
   return best ?? newestFirst[0] ?? null;
 }
 
+/**
+ * How far the user's subscriptions say they have paid: the end of the current
+ * period of one in good standing, or the start of a `past_due` one's (its
+ * renewal is unpaid). 0 with no live paid subscription. For rows stored before
+ * `credits.paidThrough` existed; invoices keep it from then on.
+ */
+export function paidThroughOf(subs: readonly Subscription[]): number {
+  return Math.max(
+    0,
+    ...livePaid(subs).map((s) => (isInGoodStanding(s.status) ? s.currentPeriodEnd : s.currentPeriodStart)),
+  );
+}
+
 /** The user's subscriptions that are paid for and still entitle them (more than one is a double charge). */
 export function livePaid(subs: readonly Subscription[]): Subscription[] {
   return subs.filter((sub) => sub.planId !== "free" && isEntitled(sub.status));
