@@ -13,6 +13,8 @@ import {
   snapshot,
   stripeError,
   useStripeTestEnv,
+  sendOk,
+  stripeCustomer,
 } from "../testing";
 
 // One open Checkout session per user (README, Guarantees: "One paid
@@ -98,5 +100,22 @@ describe("createCheckoutSession keeps one open session per user", () => {
     );
     expect(open).toHaveLength(1);
     expect(created - expired).toBe(1);
+  });
+
+  test("after a session is paid, checkout answers CONFLICT until its subscription arrives", async () => {
+    const t = newBackend();
+    const ada = await seedUser(t, "ada@example.com");
+    fakeStripe();
+    await ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" });
+    const { userId } = ada;
+    const paid = checkoutSession({ id: "cs_1", customer: "cus_1", clientReferenceId: userId, userId });
+    expect((await sendOk(t, "checkout.session.completed", paid, MAR_1)).status).toBe("processed");
+    const again = () => ada.as.action(api.billing.createCheckoutSession, { planId: "business", interval: "month" });
+    await expectCode(again(), "CONFLICT");
+    // The subscription arrives, then is canceled: the user may check out again.
+    const sub = stripeCustomer(ada, { name: "1" }).subscription({ customer: "cus_1" });
+    await sendOk(t, "customer.subscription.created", sub, MAR_1 + 1000);
+    await sendOk(t, "customer.subscription.deleted", { ...sub, status: "canceled" }, MAR_1 + 2000);
+    expect((await again()).url).toMatch(/^https:\/\/checkout\.stripe\.com\//);
   });
 });

@@ -13,6 +13,7 @@ import {
   stateWithoutInbox,
   stripeCustomer,
   useStripeTestEnv,
+  DAY,
 } from "../testing";
 
 // README, Billing → Guarantees: the money rules that hold against adversarial
@@ -176,5 +177,36 @@ describe("one paid subscription per user, entitlements from the best", () => {
     expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({
       stripeSubscriptionId: "sub_biz",
     });
+  });
+});
+
+describe("found by an adversarial review", () => {
+  test("a trial's $0 invoice grants no paid credits, and an upgrade during the trial grants none either", async () => {
+    const { stripe, send, credits } = await story();
+    const trialEnd = MAR_1 + 14 * DAY;
+    await send("customer.subscription.created", stripe.subscription({ status: "trialing", trialEnd }), MAR_1);
+    const trialInvoice = stripe.invoice({ amount: 0, periodEnd: trialEnd });
+    expect(await send("invoice.paid", trialInvoice, MAR_1)).toMatchObject({
+      status: "ignored",
+      note: expect.stringContaining("paid nothing"),
+    });
+    const business = stripe.subscription({ status: "trialing", trialEnd, lookupKey: "business_monthly" });
+    await send("customer.subscription.updated", business, MAR_1 + 2 * DAY);
+    await send("customer.subscription.deleted", stripe.subscription({ status: "canceled" }), trialEnd);
+    expect(await credits()).toEqual({ balance: 100, allowance: 100, entries: ["signup 100"] });
+  });
+
+  test("a subscription whose metadata names Bob but whose customer is Ada's is not filed under Bob", async () => {
+    const { t, ada, stripe, send } = await story();
+    const bob = await seedUser(t, "bob@example.com");
+    await send("checkout.session.completed", stripe.checkout(), MAR_1);
+    const before = await stateWithoutInbox(t);
+    const planted = stripeCustomer(bob, { name: "evil" }).subscription({ customer: "cus_ada" });
+    expect(await send("customer.subscription.created", planted, MAR_1 + MINUTE)).toMatchObject({
+      status: "needs_attention",
+      note: expect.stringContaining(`customer cus_ada belongs to user ${ada.userId}`),
+    });
+    expect(await stateWithoutInbox(t)).toEqual(before);
+    expect(await bob.as.query(api.subscriptions.getSubscription, {})).toBeNull();
   });
 });

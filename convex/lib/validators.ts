@@ -226,6 +226,8 @@ export const billingState = v.object({
   subscribed: v.boolean(),
   /** The checkout session opened for them in the last 24 hours and not known to be finished, if any. */
   openCheckout: v.union(v.object({ stripeSessionId: v.string(), url: v.string(), lookupKey: v.string() }), v.null()),
+  /** A checkout was paid in the last 24 hours and its subscription has not arrived yet. */
+  checkoutPending: v.boolean(),
 });
 export type BillingState = Infer<typeof billingState>;
 

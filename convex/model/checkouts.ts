@@ -8,19 +8,34 @@ import { MS } from "./time";
 /** How long a session counts as open at most: Stripe expires unpaid sessions after 24 hours by default. */
 export const CHECKOUT_WINDOW_MS = MS.DAY;
 
-/** The user's newest session if it may still be open at `now` (opened in the last 24 hours, not finished), else null. */
-export async function openCheckout(ctx: ReadCtx, userId: Id<"users">, now: number) {
+/** The user's newest session if it was opened in the last 24 hours and is open or complete at `now`, else null. */
+async function recentCheckout(ctx: ReadCtx, userId: Id<"users">, now: number) {
   const newest = await ctx.db
     .query("checkoutSessions")
     .withIndex("by_userId", (q) => q.eq("userId", userId))
     .order("desc")
     .first();
-  const open =
-    newest !== null &&
-    newest.status === "open" &&
-    newest._creationTime > now - CHECKOUT_WINDOW_MS &&
-    newest.expiresAt > now;
-  return open ? { stripeSessionId: newest.stripeSessionId, url: newest.url, lookupKey: newest.lookupKey } : null;
+  if (newest === null || newest._creationTime <= now - CHECKOUT_WINDOW_MS) return null;
+  if (newest.status === "open" && newest.expiresAt > now) return newest;
+  return newest.status === "complete" ? newest : null;
+}
+
+/** The user's session that may still be open at `now` (opened in the last 24 hours, not finished), else null. */
+export async function openCheckout(ctx: ReadCtx, userId: Id<"users">, now: number) {
+  const recent = await recentCheckout(ctx, userId, now);
+  return recent?.status === "open"
+    ? { stripeSessionId: recent.stripeSessionId, url: recent.url, lookupKey: recent.lookupKey }
+    : null;
+}
+
+/**
+ * When the user's last session was paid in the last 24 hours, when that was
+ * (its subscription may not have arrived yet: a second checkout then would
+ * charge twice); else null.
+ */
+export async function completedCheckoutAt(ctx: ReadCtx, userId: Id<"users">, now: number) {
+  const recent = await recentCheckout(ctx, userId, now);
+  return recent?.status === "complete" ? recent._creationTime : null;
 }
 
 export type NewCheckout = {

@@ -2,7 +2,7 @@
 import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { BillingState, LinkResult } from "../lib/validators";
-import { openCheckout } from "./checkouts";
+import { completedCheckoutAt, openCheckout } from "./checkouts";
 import { getProfile } from "./profiles";
 import { currentSubscription, isEntitled } from "./subscriptions";
 
@@ -42,10 +42,13 @@ export async function linkCustomer(ctx: WriteCtx, userId: Id<"users">, stripeCus
 export async function billingState(ctx: ReadCtx, userId: Id<"users">, now: number): Promise<BillingState> {
   const profile = await getProfile(ctx, userId);
   const sub = await currentSubscription(ctx, userId);
+  const completedAt = await completedCheckoutAt(ctx, userId, now);
   return {
     stripeCustomerId: await customerForUser(ctx, userId),
     email: profile?.email || null,
     subscribed: sub !== null && sub.planId !== "free" && isEntitled(sub.status),
     openCheckout: await openCheckout(ctx, userId, now),
+    // Paid, and no subscription stored since: it is on its way.
+    checkoutPending: completedAt !== null && (sub === null || sub._creationTime < completedAt),
   };
 }

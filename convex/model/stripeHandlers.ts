@@ -98,6 +98,13 @@ async function onInvoicePaid(
   const customer = invoice.stripeCustomerId;
   if (invoice.stripeSubscriptionId === null)
     return handled("ignored", "Not a subscription invoice", { stripeCustomerId: customer });
+  // Credits at a paid allowance come only from money: a trial's or a fully
+  // discounted invoice pays nothing, and is not a paid period either.
+  if (invoice.amountPaid === 0) {
+    return handled("ignored", `Invoice ${invoice.invoiceId} paid nothing (a trial or a full discount): no credits`, {
+      stripeCustomerId: customer,
+    });
+  }
   if (!isRefillingInvoice(invoice.billingReason)) {
     return handled("ignored", `billing_reason ${invoice.billingReason} grants no credits`, {
       stripeCustomerId: customer,

@@ -84,6 +84,7 @@ describe("invoiceFacts", () => {
       stripeCustomerId: "cus_1",
       stripeSubscriptionId: "sub_1",
       metadataUserId: "u1",
+      amountPaid: 2000,
       billingReason: "subscription_cycle",
       period: { start: MAR_1, end: APR_1 },
     });

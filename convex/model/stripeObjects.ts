@@ -105,6 +105,8 @@ export type InvoiceFacts = {
   stripeSubscriptionId: string | null;
   /** The subscription's `metadata.userId` as the invoice snapshots it (current API versions), or null. */
   metadataUserId: string | null;
+  /** What was actually paid, in the currency's smallest unit (null when the payload has no number). */
+  amountPaid: number | null;
   billingReason: string | null;
   /** The subscription period this invoice pays for (from its lines), in ms. */
   period: { start: number; end: number } | null;
@@ -146,6 +148,7 @@ export function invoiceFacts(invoice: Record<string, unknown>): InvoiceFacts {
     stripeCustomerId: idOf(invoice.customer),
     stripeSubscriptionId: subscriptionId,
     metadataUserId: typeof metadataUserId === "string" ? metadataUserId : null,
+    amountPaid: typeof invoice.amount_paid === "number" ? invoice.amount_paid : null,
     billingReason: typeof invoice.billing_reason === "string" ? invoice.billing_reason : null,
     period,
   };

@@ -59,6 +59,17 @@ export async function syncSubscription(
     };
   }
   const who = { userId, stripeCustomerId: customer };
+  // A new subscription whose metadata names one user while its customer is
+  // linked to another is not ours to file: metadata can be set by whoever
+  // builds a session, and storing it would put a stranger's subscription
+  // (and its plan) on this user.
+  if (row === null && facts.metadataUserId !== null) {
+    const link = await linkForCustomer(ctx, customer);
+    if (link !== null && link.userId !== userId) {
+      const note = `Subscription ${facts.stripeSubscriptionId} names user ${userId} but customer ${customer} belongs to user ${link.userId}: not stored`;
+      return { outcome: handled("needs_attention", note, who), row: null };
+    }
+  }
   // Stripe never reactivates a canceled subscription: whatever arrives after
   // (even a snapshot from the same second that says active) is history.
   if (row !== null && Subscriptions.hasEnded(row.status)) {
