@@ -212,3 +212,11 @@ test("inbox health: failed events fail the check; counts stop at 100+; the last 
     },
   ]);
 });
+
+test("README's Setup lists exactly the event types the handlers use (and the doctor checks)", async () => {
+  const { readFileSync } = await import("node:fs");
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const setup = readme.slice(readme.indexOf("enable these events:"), readme.indexOf("Any other event is recorded"));
+  const listed = [...setup.matchAll(/`([a-z_.]+)`/g)].map((m) => m[1]);
+  expect(listed.sort()).toEqual([...HANDLED_EVENT_TYPES].sort());
+});

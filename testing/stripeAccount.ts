@@ -85,9 +85,19 @@ export function portalConfiguration(spec: {
   } satisfies Stripe.BillingPortal.Configuration;
 }
 
+// Example amounts in cents (Stripe prices live in Stripe, not in src/plans.ts).
+const AMOUNTS: Record<string, number> = {
+  pro_monthly: 2_000,
+  pro_yearly: 20_000,
+  business_monthly: 10_000,
+  business_yearly: 100_000,
+};
+
 /** The catalogue's prices, each with its lookup key and interval, all active. */
 export const cataloguePrices = () =>
-  catalogueKeys().map(({ lookupKey, interval }) => price({ lookupKey, interval, id: `price_${lookupKey}` }));
+  catalogueKeys().map(({ lookupKey, interval }) =>
+    price({ lookupKey, interval, id: `price_${lookupKey}`, unitAmount: AMOUNTS[lookupKey] }),
+  );
 
 export type AccountSpec = {
   /** Every price in the account (default: the catalogue's). */

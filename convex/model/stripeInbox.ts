@@ -264,6 +264,8 @@ export async function recordReconciled(
     payload: keptPayload(args.subscription),
   };
   const existing = await findEvent(ctx, args.eventId);
+  // Found again as it was (an unmatched subscription, run after run): nothing to write.
+  if (existing !== null && existing.note === fields.note && existing.payload === fields.payload) return;
   if (existing !== null) await ctx.db.patch("stripeEvents", existing._id, fields);
   else
     await ctx.db.insert("stripeEvents", {
