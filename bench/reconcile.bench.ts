@@ -80,7 +80,7 @@ test("reconciliation: documents per subscription, Stripe requests per 100", asyn
     ids.map((_, i) => fresh(i)),
   );
   await run(
-    "plan switched in Stripe (upgrade pro → business)",
+    "plan switched in Stripe (pro → business, no invoice paid yet: allowance only)",
     ids.map((_, i) => ({ ...fresh(i), subscription: sub(i, "business_monthly", i % 2 === 0 ? ids[i]! : null) })),
   );
   await run(

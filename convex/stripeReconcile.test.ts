@@ -90,6 +90,8 @@ describe("repair", () => {
   test("a plan switch the webhook missed is applied through the webhook's rules (the upgrade difference, once)", async () => {
     const { t, ada, stripe, list } = await adaStory();
     await reconcile(t);
+    // Her first invoice was delivered: a paid period, in which an upgrade adds the difference at once.
+    await sendOk(t, "invoice.paid", stripe.invoice(), MAR_1 + HOUR);
     list([{ subscription: stripe.subscription({ lookupKey: "business_monthly" }) }]);
     const result = await reconcile(t);
     expect(result).toMatchObject({ checked: 1, changed: 1 });
@@ -97,7 +99,12 @@ describe("repair", () => {
     expect(recorded.at(-1)!.note).toBe(
       "reconciled: planId pro → business, priceId price_pro_monthly → price_business_monthly, priceLookupKey pro_monthly → business_monthly",
     );
-    expect((await creditsOf(t, ada.userId)).account).toMatchObject({ balance: 100 + 9_000, monthlyAllowance: 10_000 });
+    expect((await creditsOf(t, ada.userId)).account).toMatchObject({
+      balance: 1_000 + 9_000,
+      monthlyAllowance: 10_000,
+    });
+    expect(await reconcile(t)).toMatchObject({ checked: 1, changed: 0 });
+    expect((await creditsOf(t, ada.userId)).ledger.map((e) => e.kind)).toEqual(["signup", "refill", "upgrade"]);
   });
 
   test("a stale list entry does not overwrite what a later webhook stored", async () => {

@@ -101,7 +101,8 @@ export async function reconcilePage(
     const id = `${RECONCILE_EVENT_PREFIX}${facts.stripeSubscriptionId}`;
     const synced = await syncSubscription(ctx, facts, at, `${id}:${at}`, row === null ? "from_next_refill" : true);
     const { status, note, userId } = synced.outcome;
-    const record = { at, now, stripeCustomerId: facts.stripeCustomerId, subscription: item.subscription };
+    const { stripeCustomerId, stripeSubscriptionId } = facts;
+    const record = { at, now, stripeCustomerId, stripeSubscriptionId, subscription: item.subscription };
     if (status === "unmatched") {
       const reason = [note, adopted.reason].filter((s) => s !== null).join(": ");
       page.unmatched.push({

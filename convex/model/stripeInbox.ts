@@ -249,6 +249,7 @@ export async function recordReconciled(
     note: string | null;
     userId: Id<"users"> | null;
     stripeCustomerId: string;
+    stripeSubscriptionId: string;
     subscription: string;
   },
 ) {
@@ -258,6 +259,7 @@ export async function recordReconciled(
     lastError: null,
     processedAt: args.now,
     eventCreatedAt: args.at,
+    objectId: args.stripeSubscriptionId,
     stripeCustomerId: args.stripeCustomerId,
     userId: args.userId,
     note: args.note,
