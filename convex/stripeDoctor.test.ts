@@ -3,7 +3,10 @@ import { internal } from "./_generated/api";
 import { STRIPE_API_VERSION } from "./lib/stripe";
 import { HANDLED_EVENT_TYPES } from "./model/stripeHandlers";
 import {
+  billingStory,
   cataloguePrices,
+  clockAt,
+  HOUR,
   DAY,
   MAR_1,
   newBackend,
@@ -219,4 +222,14 @@ test("README's Setup lists exactly the event types the handlers use (and the doc
   const setup = readme.slice(readme.indexOf("enable these events:"), readme.indexOf("Any other event is recorded"));
   const listed = [...setup.matchAll(/`([a-z_.]+)`/g)].map((m) => m[1]);
   expect(listed.sort()).toEqual([...HANDLED_EVENT_TYPES].sort());
+});
+
+test("inbox health says how long ago the last webhook event was processed", async () => {
+  const { t, stripe, send } = await billingStory();
+  await send("customer.subscription.created", stripe.subscription(), MAR_1);
+  clockAt(MAR_1 + 3 * HOUR);
+  const { report } = await run({}, t);
+  expect(report.checks.find((c) => c.name === "webhook inbox")!.detail).toBe(
+    "0 failed, 0 unmatched, 0 needs_attention; last event processed 3 h ago",
+  );
 });

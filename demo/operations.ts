@@ -11,14 +11,14 @@ export async function operationsChapter(t: Backend) {
   const missing = HANDLED_EVENT_TYPES.filter((type) => type !== "invoice.paid");
   stubStripe(stripeAccount({ endpoints: [webhookEndpoint({ events: missing })] }));
   const sick = await t.action(internal.billing.doctor, {});
-  for (const check of sick.checks) say(`${check.ok ? "ok  " : "FAIL"} ${check.name}: ${check.detail}`);
+  for (const check of sick.checks) say(`${check.ok ? "✓" : "✗ to fix:"} ${check.name}: ${check.detail}`);
   say(`ok: ${sick.ok}`);
 
   chapter("invoice.paid is added to the endpoint in the Dashboard; the doctor again");
   stubStripe(stripeAccount());
   const well = await t.action(internal.billing.doctor, {});
   const events = well.checks.find((check) => check.name === "webhook events")!;
-  say(`${events.ok ? "ok  " : "FAIL"} ${events.name}: ${events.detail}`);
+  say(`${events.ok ? "✓" : "✗ to fix:"} ${events.name}: ${events.detail}`);
   say(`ok: ${well.ok} (${well.checks.length} checks)`);
   vi.unstubAllGlobals();
   return well;
