@@ -179,3 +179,7 @@ export const linkCustomer = internalMutation({
   returns: V.linkResult,
   handler: (ctx, { userId, stripeCustomerId }) => Customers.linkCustomer(ctx, userId, stripeCustomerId),
 });
+
+// The operator's Stripe tools live in stripeOps.ts; exported here too so they
+// run as `npx convex run billing:doctor` and `billing:reconcile`.
+export { doctor, reconcile } from "./stripeOps";

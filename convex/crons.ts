@@ -8,4 +8,18 @@ const crons = cronJobs();
 // due reads nothing; see model/refills.ts.
 crons.interval("refill due credits", { hours: 1 }, internal.credits.refillDue, {});
 
+// Webhooks are the fast path, not the only one: once a day, subscriptions
+// with anything dated in the last two days are compared with Stripe and
+// repaired; once a week, all of them (a mid-period plan switch carries no
+// date). See billing:reconcile.
+crons.daily("reconcile recent Stripe subscriptions", { hourUTC: 4, minuteUTC: 17 }, internal.billing.reconcile, {
+  sinceDays: 2,
+});
+crons.weekly(
+  "reconcile all Stripe subscriptions",
+  { dayOfWeek: "sunday", hourUTC: 5, minuteUTC: 17 },
+  internal.billing.reconcile,
+  {},
+);
+
 export default crons;

@@ -2,6 +2,7 @@ import { afterAll, expect, test, vi } from "vitest";
 import { accountsChapter } from "./accounts";
 import { billingChapter } from "./billing";
 import { creditsChapter } from "./credits";
+import { operationsChapter } from "./operations";
 import { newBackend } from "../testing";
 
 test("demo", async () => {
@@ -14,6 +15,7 @@ test("demo", async () => {
   const credits = await creditsChapter(t, ada);
   expect(credits.balance).toBe(credits.monthlyAllowance);
   await billingChapter(t, ada);
+  expect((await operationsChapter(t)).ok).toBe(true);
   console.log("\nThe end: every line above came from the real Convex functions, run in memory.\n");
 });
 

@@ -8,6 +8,7 @@ export * from "./credits";
 export * from "./db";
 export * from "./fakeStripe";
 export * from "./stripe";
+export * from "./stripeAccount";
 export * from "./stripeInvoices";
 export * from "./stripeSessions";
 export { sec } from "./stripeShapes";

@@ -14,7 +14,14 @@ import {
   userMetadata,
 } from "./stripeShapes";
 
-export type PriceSpec = { id?: string; lookupKey?: string | null; interval?: "month" | "year"; unitAmount?: number };
+export type PriceSpec = {
+  id?: string;
+  lookupKey?: string | null;
+  interval?: "month" | "year";
+  unitAmount?: number;
+  /** False: archived in the Dashboard. */
+  active?: boolean;
+};
 
 /** A recurring price; `lookupKey` maps it to a plan (null: not in the catalogue). */
 export function price(spec: PriceSpec = {}): Payload<Stripe.Price> {
@@ -23,7 +30,7 @@ export function price(spec: PriceSpec = {}): Payload<Stripe.Price> {
   return {
     id: spec.id ?? `price_${lookupKey ?? "unlisted"}`,
     object: "price",
-    active: true,
+    active: spec.active ?? true,
     billing_scheme: "per_unit",
     created: EXAMPLE_TIME,
     currency: "usd",

@@ -34,8 +34,10 @@ import type * as model_entitlements from "../model/entitlements.js";
 import type * as model_ledger from "../model/ledger.js";
 import type * as model_notes from "../model/notes.js";
 import type * as model_profiles from "../model/profiles.js";
+import type * as model_reconcile from "../model/reconcile.js";
 import type * as model_refills from "../model/refills.js";
 import type * as model_reservations from "../model/reservations.js";
+import type * as model_stripeDoctor from "../model/stripeDoctor.js";
 import type * as model_stripeHandlers from "../model/stripeHandlers.js";
 import type * as model_stripeInbox from "../model/stripeInbox.js";
 import type * as model_stripeObjects from "../model/stripeObjects.js";
@@ -47,6 +49,7 @@ import type * as model_users from "../model/users.js";
 import type * as notes from "../notes.js";
 import type * as profiles from "../profiles.js";
 import type * as stripeEvents from "../stripeEvents.js";
+import type * as stripeOps from "../stripeOps.js";
 import type * as subscriptions from "../subscriptions.js";
 import type * as users from "../users.js";
 
@@ -80,8 +83,10 @@ declare const fullApi: ApiFromModules<{
   "model/ledger": typeof model_ledger;
   "model/notes": typeof model_notes;
   "model/profiles": typeof model_profiles;
+  "model/reconcile": typeof model_reconcile;
   "model/refills": typeof model_refills;
   "model/reservations": typeof model_reservations;
+  "model/stripeDoctor": typeof model_stripeDoctor;
   "model/stripeHandlers": typeof model_stripeHandlers;
   "model/stripeInbox": typeof model_stripeInbox;
   "model/stripeObjects": typeof model_stripeObjects;
@@ -93,6 +98,7 @@ declare const fullApi: ApiFromModules<{
   notes: typeof notes;
   profiles: typeof profiles;
   stripeEvents: typeof stripeEvents;
+  stripeOps: typeof stripeOps;
   subscriptions: typeof subscriptions;
   users: typeof users;
 }>;

@@ -257,3 +257,59 @@ export const delivery = v.object({
   note: v.union(v.string(), v.null()),
 });
 export type Delivery = Infer<typeof delivery>;
+
+// --- Stripe operations: the doctor and reconciliation (billing:doctor, billing:reconcile) ---
+
+/** One finding of the doctor: what was checked, whether it holds, and what to fix when not. */
+export const doctorCheck = v.object({ name: v.string(), ok: v.boolean(), detail: v.string() });
+export type DoctorCheck = Infer<typeof doctorCheck>;
+
+export const doctorReport = v.object({ ok: v.boolean(), checks: v.array(doctorCheck) });
+export type DoctorReport = Infer<typeof doctorReport>;
+
+/** Webhook inbox counts, each read up to a cap (a count above it means "cap+"), and the last webhook event processed. */
+export const inboxHealth = v.object({
+  failed: v.number(),
+  unmatched: v.number(),
+  needsAttention: v.number(),
+  cap: v.number(),
+  lastProcessedAt: v.union(v.number(), v.null()),
+});
+export type InboxHealth = Infer<typeof inboxHealth>;
+
+/** A subscription from Stripe's list, as the reconcile mutation takes it: the object (JSON) and its expanded customer. */
+export const reconcileItem = v.object({
+  subscription: v.string(),
+  customerEmail: v.union(v.string(), v.null()),
+  customerUserId: v.union(v.string(), v.null()),
+});
+export type ReconcileItem = Infer<typeof reconcileItem>;
+
+/** A subscription reconciliation could not give to a user, for a person to link (`billing:linkCustomer`). */
+export const unmatchedSubscription = v.object({
+  stripeCustomerId: v.string(),
+  stripeSubscriptionId: v.string(),
+  reason: v.string(),
+});
+
+/** What one page of reconciliation did. */
+export const reconcilePage = v.object({
+  checked: v.number(),
+  changed: v.number(),
+  unmatched: v.array(unmatchedSubscription),
+});
+export type ReconcilePage = Infer<typeof reconcilePage>;
+
+/** A whole run's counts so far, carried from page to page. */
+export const reconcileTotals = v.object({ checked: v.number(), changed: v.number(), unmatched: v.number() });
+export type ReconcileTotals = Infer<typeof reconcileTotals>;
+
+/** One reconcile call: its page, the run's totals including it, and the cursor of the page scheduled next (null: done). */
+export const reconcileResult = v.object({
+  checked: v.number(),
+  changed: v.number(),
+  unmatched: v.array(unmatchedSubscription),
+  totals: reconcileTotals,
+  nextCursor: v.union(v.string(), v.null()),
+});
+export type ReconcileResult = Infer<typeof reconcileResult>;

@@ -38,3 +38,12 @@ export async function changeAllowance(ctx: WriteCtx, account: Account, allowance
     fields: { monthlyAllowance: allowance, peakAllowance: allowance },
   });
 }
+
+/**
+ * Sets the allowance the next refill grants, granting nothing now: for a
+ * subscription reconciliation adopts, whose past is not paid out again.
+ */
+export async function setAllowanceFromNextRefill(ctx: WriteCtx, account: Account, allowance: number) {
+  if (allowance === account.monthlyAllowance) return account;
+  return await updateAccount(ctx, account, { monthlyAllowance: allowance });
+}

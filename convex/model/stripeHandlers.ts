@@ -14,6 +14,21 @@ import { userExists } from "./users";
 import { idOf, invoiceFacts, subscriptionFacts, type InvoiceFacts, type StripeEvent } from "./stripeObjects";
 
 /**
+ * Every event type `applyEvent` acts on: the webhook endpoint must subscribe
+ * to each (README, Setup; the doctor checks it). Any other type is ignored.
+ */
+export const HANDLED_EVENT_TYPES = [
+  "checkout.session.completed",
+  "checkout.session.expired",
+  "customer.subscription.created",
+  "customer.subscription.updated",
+  "customer.subscription.deleted",
+  "invoice.paid",
+  "invoice.payment_failed",
+  "charge.refunded",
+] as const;
+
+/**
  * Applies one verified event. `fetched` is the event's subscription as just
  * read from Stripe's API, when an earlier call answered `needs_subscription`.
  * Nothing is written before a `needs_subscription` answer.

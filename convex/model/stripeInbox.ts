@@ -4,8 +4,9 @@
 // the same moment: Convex serializes the two mutations and the second sees
 // the first's row).
 import { omit } from "convex-helpers";
+import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
-import type { IngestResult, StripeEventStatus } from "../lib/validators";
+import type { IngestResult, InboxHealth, StripeEventStatus } from "../lib/validators";
 import { applyEvent } from "./stripeHandlers";
 import { idOf, msFromSeconds, type StripeEvent } from "./stripeObjects";
 
@@ -197,4 +198,82 @@ export async function listEvents(ctx: ReadCtx, status: StripeEventStatus, limit:
     .order("desc")
     .take(limit);
   return rows.map((row) => omit(row, ["payload"]));
+}
+
+/** Inbox rows written by reconciliation, not by Stripe: `reconcile:<subscription id>:<time>` (or `:unmatched`). */
+export const RECONCILE_EVENT_PREFIX = "reconcile:";
+/** Their type: no handler acts on it, so a replay of one applies nothing. */
+export const RECONCILE_EVENT_TYPE = "reconcile.subscription";
+
+/**
+ * Failed, unmatched and needs_attention counts, each read through `by_status`
+ * up to `cap + 1` rows (so the read stays bounded; more than `cap` reads as
+ * "cap+"), and when the newest webhook event (not a reconciliation row) among
+ * the last `cap` processed was processed.
+ */
+export async function inboxHealth(ctx: ReadCtx, cap: number): Promise<InboxHealth> {
+  const count = async (status: StripeEventStatus) =>
+    (
+      await ctx.db
+        .query("stripeEvents")
+        .withIndex("by_status", (q) => q.eq("status", status))
+        .take(cap + 1)
+    ).length;
+  const processed = await ctx.db
+    .query("stripeEvents")
+    .withIndex("by_status", (q) => q.eq("status", "processed"))
+    .order("desc")
+    .take(cap);
+  const last = processed.find((row) => !row.eventId.startsWith(RECONCILE_EVENT_PREFIX));
+  return {
+    failed: await count("failed"),
+    unmatched: await count("unmatched"),
+    needsAttention: await count("needs_attention"),
+    cap,
+    lastProcessedAt: last?.processedAt ?? null,
+  };
+}
+
+/**
+ * Records what reconciliation did to one subscription, under `eventId`
+ * (upserted: an unmatched subscription keeps one row however many runs find
+ * it). The payload is the subscription as Stripe listed it.
+ */
+export async function recordReconciled(
+  ctx: WriteCtx,
+  args: {
+    eventId: string;
+    at: number;
+    now: number;
+    status: StripeEventStatus;
+    note: string | null;
+    userId: Id<"users"> | null;
+    stripeCustomerId: string;
+    stripeSubscriptionId: string;
+    subscription: string;
+  },
+) {
+  const fields = {
+    status: args.status,
+    attempts: 1,
+    lastError: null,
+    processedAt: args.now,
+    eventCreatedAt: args.at,
+    objectId: args.stripeSubscriptionId,
+    stripeCustomerId: args.stripeCustomerId,
+    userId: args.userId,
+    note: args.note,
+    payload: keptPayload(args.subscription),
+  };
+  const existing = await findEvent(ctx, args.eventId);
+  // Found again as it was (an unmatched subscription, run after run): nothing to write.
+  if (existing !== null && existing.note === fields.note && existing.payload === fields.payload) return;
+  if (existing !== null) await ctx.db.patch("stripeEvents", existing._id, fields);
+  else
+    await ctx.db.insert("stripeEvents", {
+      eventId: args.eventId,
+      type: RECONCILE_EVENT_TYPE,
+      receivedAt: args.now,
+      ...fields,
+    });
 }

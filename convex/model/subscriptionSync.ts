@@ -3,7 +3,7 @@
 import { omit } from "convex-helpers";
 import type { ReadCtx, WriteCtx, WriteValue } from "../lib/db";
 import { linkForCustomer } from "./customers";
-import { allowanceOfAll, changeAllowance } from "./entitlements";
+import { allowanceOfAll, changeAllowance, setAllowanceFromNextRefill } from "./entitlements";
 import { getAccount } from "./ledger";
 import { handled, type Handled } from "./stripeOutcome";
 import type { SubscriptionFacts } from "./stripeObjects";
@@ -41,14 +41,17 @@ async function locate(ctx: ReadCtx, facts: SubscriptionFacts) {
  * creates the row). An event older than the last one applied to the row
  * changes nothing: Stripe does not deliver in order, and the stored state is
  * newer. Equal timestamps apply in arrival order. With `followPlan`, the
- * user's allowance then follows their best entitled subscription.
+ * user's allowance then follows their best entitled subscription; with
+ * "from_next_refill" it does too, but an upgrade grants nothing now (a
+ * subscription adopted by reconciliation: its credits come with its next paid
+ * refill, never as a back-payment).
  */
 export async function syncSubscription(
   ctx: WriteCtx,
   facts: SubscriptionFacts,
   at: number,
   eventId: string,
-  followPlan: boolean,
+  followPlan: boolean | "from_next_refill",
 ): Promise<{ outcome: Handled; row: Subscription | null }> {
   const customer = facts.stripeCustomerId;
   const { userId, row, subs } = await locate(ctx, facts);
@@ -91,7 +94,8 @@ export async function syncSubscription(
   };
   const saved = await Subscriptions.save(ctx, row, fields);
   const all = [...subs.filter((s) => s._id !== saved._id), saved];
-  if (followPlan) await changeAllowance(ctx, account, allowanceOfAll(all), `plan:${eventId}`);
+  if (followPlan === "from_next_refill") await setAllowanceFromNextRefill(ctx, account, allowanceOfAll(all));
+  else if (followPlan) await changeAllowance(ctx, account, allowanceOfAll(all), `plan:${eventId}`);
   const problems: string[] = [];
   if (planId === null) {
     problems.push(

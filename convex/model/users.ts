@@ -54,3 +54,25 @@ export async function onSignUp(ctx: WriteCtx, profile: NewProfile) {
 export async function userExists(ctx: ReadCtx, userId: Id<"users">) {
   return (await ctx.db.get("users", userId)) !== null;
 }
+
+/**
+ * The one user reconciliation may adopt a Stripe customer's e-mail for: the
+ * address must belong to exactly one user, and that user's e-mail must be
+ * verified (Convex Auth's `emailVerificationTime`). Anything else is a reason,
+ * for a person to decide: an unverified address could be anyone's.
+ */
+export async function userWithVerifiedEmail(
+  ctx: ReadCtx,
+  raw: string,
+): Promise<{ userId: Id<"users"> } | { reason: string }> {
+  const email = emailAddress(raw);
+  if (email === null) return { reason: `${raw} is not an e-mail address` };
+  const users = await ctx.db
+    .query("users")
+    .withIndex("email", (q) => q.eq("email", email))
+    .take(2);
+  if (users.length === 0) return { reason: `no user has the e-mail ${email}` };
+  if (users.length > 1) return { reason: `several users have the e-mail ${email}` };
+  if (users[0]!.emailVerificationTime === undefined) return { reason: `the user with ${email} has not verified it` };
+  return { userId: users[0]!._id };
+}
