@@ -72,6 +72,8 @@ export const subscriptionFields = {
   trialEnd: v.union(v.number(), v.null()),
   /** `created` (ms) of the last Stripe event applied to this row: older events change nothing. */
   lastEventAt: v.number(),
+  /** The end of the latest period a paid invoice of this subscription paid for (ms); absent: none seen yet. */
+  paidThrough: v.optional(v.number()),
   updatedAt: v.number(),
 };
 

@@ -23,19 +23,32 @@ export function allowanceOfAll(subs: readonly Pick<Doc<"subscriptions">, "status
  * paid) the allowance changes and the invoice's refill grants it: granting
  * here too would pay the first month twice. Once per `key` too, for replays.
  */
-export async function changeAllowance(ctx: WriteCtx, account: Account, allowance: number, key: string) {
-  if (allowance === account.monthlyAllowance) return account;
-  if (allowance < account.monthlyAllowance) return await updateAccount(ctx, account, { monthlyAllowance: allowance });
+export async function changeAllowance(
+  ctx: WriteCtx,
+  account: Account,
+  allowance: number,
+  key: string,
+  /** How far the subscription that now decides the plan is paid (`accountPaidThrough`); written with the change. */
+  paidThrough: number = account.paidThrough ?? 0,
+) {
+  const moved = paidThrough !== (account.paidThrough ?? 0) ? { paidThrough } : {};
+  const unchanged = allowance === account.monthlyAllowance;
+  if (unchanged || allowance < account.monthlyAllowance) {
+    if (unchanged && Object.keys(moved).length === 0) return account;
+    return await updateAccount(ctx, account, { monthlyAllowance: allowance, ...moved });
+  }
   const granted = Math.max(account.peakAllowance ?? account.monthlyAllowance, account.monthlyAllowance);
-  const paidPeriod = Date.now() < (account.paidThrough ?? 0);
-  if (allowance <= granted || !paidPeriod) return await updateAccount(ctx, account, { monthlyAllowance: allowance });
+  const paidPeriod = Date.now() < paidThrough;
+  if (allowance <= granted || !paidPeriod) {
+    return await updateAccount(ctx, account, { monthlyAllowance: allowance, ...moved });
+  }
   if ((await entryWithKey(ctx, account.userId, key)) !== null) return account;
   return await changeBalance(ctx, account, {
     delta: allowance - granted,
     kind: "upgrade",
     reason: "Plan upgrade",
     idempotencyKey: key,
-    fields: { monthlyAllowance: allowance, peakAllowance: allowance },
+    fields: { monthlyAllowance: allowance, peakAllowance: allowance, ...moved },
   });
 }
 

@@ -178,6 +178,10 @@ export type InvoiceRefill = {
   allowance: number;
   interval: Doc<"subscriptions">["interval"];
   period: PaidPeriod;
+  /** How far this invoice's subscription was paid before it (an older period grants nothing). */
+  subscriptionPaidThrough: number;
+  /** How far the account counts as paid once this invoice is (see `accountPaidThrough`). */
+  accountPaidThrough: number;
   now: number;
 };
 
@@ -199,9 +203,9 @@ export async function refillForInvoice(
   // An invoice for a period that ended before one already paid for (delivered
   // late, out of order): its month is over, and refilling now would grant it
   // inside the later period, and move the schedule back.
-  if (invoice.period.end < (account.paidThrough ?? 0)) return "older_period";
+  if (invoice.period.end < invoice.subscriptionPaidThrough) return "older_period";
   const schedule = scheduleAfterInvoice(invoice.interval, invoice.period);
-  const paidThrough = Math.max(account.paidThrough ?? 0, invoice.period.end);
+  const paidThrough = invoice.accountPaidThrough;
   const coveredBySweep =
     invoice.billingReason === "subscription_cycle" &&
     account.lastRefillAt >= invoice.period.start &&

@@ -5,7 +5,7 @@ import type { ReadCtx, WriteCtx } from "../lib/db";
 import { finishCheckout } from "./checkouts";
 import { linkCustomer, linkForCustomer } from "./customers";
 import { allowanceOfAll } from "./entitlements";
-import { getAccount } from "./ledger";
+import { type Account, getAccount } from "./ledger";
 import { isRefillingInvoice, refillForInvoice } from "./refills";
 import { handled, type Handled, type Outcome } from "./stripeOutcome";
 import { syncSubscription } from "./subscriptionSync";
@@ -126,15 +126,18 @@ async function onInvoicePaid(
     });
   }
   let { row, subs } = await locateInvoiced(ctx, invoice.stripeSubscriptionId, invoice.metadataUserId);
+  let known: Account | null = null;
   if (row === null) {
     if (fetched === null) return { kind: "needs_subscription", stripeSubscriptionId: invoice.stripeSubscriptionId };
     const facts = subscriptionFacts(fetched);
     if (facts.stripeSubscriptionId !== invoice.stripeSubscriptionId) throw new Error("fetched the wrong subscription");
     // No allowance step here: the refill below sets the allowance itself.
-    const synced = await syncSubscription(ctx, facts, at, eventId, false);
+    const paidThrough = invoice.period?.end ?? facts.currentPeriodEnd;
+    const synced = await syncSubscription(ctx, facts, at, eventId, false, paidThrough);
     if (synced.row === null) return synced.outcome;
     row = synced.row;
-    subs = await Subscriptions.listForUser(ctx, row.userId);
+    subs = synced.subs ?? (await Subscriptions.listForUser(ctx, row.userId));
+    known = synced.account ?? null;
   }
   const who = { userId: row.userId, stripeCustomerId: row.stripeCustomerId };
   if (Subscriptions.hasEnded(row.status)) return handled("ignored", `Subscription is ${row.status}: no credits`, who);
@@ -145,21 +148,29 @@ async function onInvoicePaid(
       who,
     );
   }
-  const account = await getAccount(ctx, row.userId);
+  const account = known ?? (await getAccount(ctx, row.userId));
   if (account === null) return handled("unmatched", `User ${row.userId} has no credits account`, who);
   // The refill follows the user's best entitled subscription, whichever one this invoice paid.
   const recovered = Subscriptions.isRecoveredByPayment(row.status) && at >= row.lastEventAt;
-  const paidFor = recovered ? { ...row, status: "active" as const } : row;
-  const others = subs.filter((s) => s._id !== row._id);
+  const period = invoice.period ?? { start: row.currentPeriodStart, end: row.currentPeriodEnd };
+  const paidThrough = Math.max(row.paidThrough ?? 0, period.end);
+  const paidFor = { ...row, paidThrough, ...(recovered ? { status: "active" as const } : {}) };
+  const all = [...subs.filter((s) => s._id !== row._id), paidFor];
   const result = await refillForInvoice(ctx, account, {
     invoiceId: invoice.invoiceId,
     billingReason: invoice.billingReason!,
-    allowance: allowanceOfAll([...others, paidFor]),
+    allowance: allowanceOfAll(all),
     interval: row.interval,
-    period: invoice.period ?? { start: row.currentPeriodStart, end: row.currentPeriodEnd },
+    period,
+    subscriptionPaidThrough: row.paidThrough ?? 0,
+    accountPaidThrough: Subscriptions.accountPaidThrough(all, account.paidThrough),
     now: Date.now(),
   });
-  if (recovered) await Subscriptions.setStatus(ctx, row, "active", at);
+  const paid = result === "refilled" || result === "period_already_refilled";
+  await Subscriptions.markPaid(ctx, row, {
+    paidThrough: paid ? paidThrough : undefined,
+    recoveredAt: recovered ? at : undefined,
+  });
   const notes = {
     refilled: null,
     already_refilled: `Invoice ${invoice.invoiceId} already refilled`,

@@ -4,7 +4,7 @@ import { omit } from "convex-helpers";
 import type { ReadCtx, WriteCtx, WriteValue } from "../lib/db";
 import { linkForCustomer } from "./customers";
 import { allowanceOfAll, changeAllowance, setAllowanceFromNextRefill } from "./entitlements";
-import { getAccount } from "./ledger";
+import { type Account, getAccount } from "./ledger";
 import { handled, type Handled } from "./stripeOutcome";
 import type { SubscriptionFacts } from "./stripeObjects";
 import * as Subscriptions from "./subscriptions";
@@ -52,7 +52,9 @@ export async function syncSubscription(
   at: number,
   eventId: string,
   followPlan: boolean | "from_next_refill",
-): Promise<{ outcome: Handled; row: Subscription | null }> {
+  /** How far a paid invoice that brought this subscription pays it (stored with it, saving a second write). */
+  paidThrough?: number,
+): Promise<{ outcome: Handled; row: Subscription | null; subs?: Subscription[]; account?: Account }> {
   const customer = facts.stripeCustomerId;
   const { userId, row, subs } = await locate(ctx, facts);
   if (userId === null) {
@@ -91,11 +93,16 @@ export async function syncSubscription(
     userId,
     planId: planId ?? "free",
     lastEventAt: at,
+    ...(row?.paidThrough === undefined ? {} : { paidThrough: row.paidThrough }),
+    ...(paidThrough === undefined ? {} : { paidThrough: Math.max(paidThrough, row?.paidThrough ?? 0) }),
   };
   const saved = await Subscriptions.save(ctx, row, fields);
   const all = [...subs.filter((s) => s._id !== saved._id), saved];
   if (followPlan === "from_next_refill") await setAllowanceFromNextRefill(ctx, account, allowanceOfAll(all));
-  else if (followPlan) await changeAllowance(ctx, account, allowanceOfAll(all), `plan:${eventId}`);
+  else if (followPlan) {
+    const paidThrough = Subscriptions.accountPaidThrough(all, account.paidThrough);
+    await changeAllowance(ctx, account, allowanceOfAll(all), `plan:${eventId}`, paidThrough);
+  }
   const problems: string[] = [];
   if (planId === null) {
     problems.push(
@@ -109,5 +116,6 @@ export async function syncSubscription(
   }
   const outcome =
     problems.length > 0 ? handled("needs_attention", problems.join("; "), who) : handled("processed", null, who);
-  return { outcome, row: saved };
+  // The user's subscriptions and account as they now stand, so a caller reads neither again.
+  return { outcome, row: saved, subs: all, account };
 }

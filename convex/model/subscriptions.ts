@@ -66,6 +66,20 @@ export function paidThroughOf(subs: readonly Subscription[]): number {
   );
 }
 
+/**
+ * How far the account counts as paid: as far as its best entitled
+ * subscription's invoices paid (0 with none, or when that one has paid
+ * nothing yet, even if another subscription has: its upgrade is not paid
+ * for). Rows stored before subscriptions carried `paidThrough` keep the
+ * account's own value (`legacy`).
+ */
+export function accountPaidThrough(subs: readonly Subscription[], legacy: number | undefined): number {
+  const best = pickCurrent(subs);
+  if (best === null || !isEntitled(best.status)) return 0;
+  if (best.paidThrough !== undefined) return best.paidThrough;
+  return subs.some((sub) => sub.paidThrough !== undefined) ? 0 : (legacy ?? 0);
+}
+
 /** The user's subscriptions that are paid for and still entitle them (more than one is a double charge). */
 export function livePaid(subs: readonly Subscription[]): Subscription[] {
   return subs.filter((sub) => sub.planId !== "free" && isEntitled(sub.status));
@@ -89,6 +103,17 @@ export async function save(ctx: WriteCtx, row: Subscription | null, fields: Writ
   }
   const changed = (Object.keys(fields) as (keyof typeof fields)[]).some((k) => row[k] !== fields[k]);
   return changed ? await ctx.db.update("subscriptions", row, fields) : row;
+}
+
+/** Records an invoice paid through `paidThrough` and, when it recovered the subscription, its return to active at `recoveredAt`. One patch, or none. */
+export async function markPaid(ctx: WriteCtx, row: Subscription, paid: { paidThrough?: number; recoveredAt?: number }) {
+  const fields = {
+    ...(paid.paidThrough === undefined || paid.paidThrough === row.paidThrough
+      ? {}
+      : { paidThrough: paid.paidThrough }),
+    ...(paid.recoveredAt === undefined ? {} : { status: "active" as const, lastEventAt: paid.recoveredAt }),
+  };
+  return Object.keys(fields).length === 0 ? row : await ctx.db.update("subscriptions", row, fields);
 }
 
 /** Sets the status as of a Stripe event at `at` (ms). */
