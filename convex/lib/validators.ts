@@ -308,9 +308,7 @@ export type ReconcileTotals = Infer<typeof reconcileTotals>;
 
 /** One reconcile call: its page, the run's totals including it, and the cursor of the page scheduled next (null: done). */
 export const reconcileResult = v.object({
-  checked: v.number(),
-  changed: v.number(),
-  unmatched: v.array(unmatchedSubscription),
+  ...reconcilePage.fields,
   totals: reconcileTotals,
   nextCursor: v.union(v.string(), v.null()),
 });
