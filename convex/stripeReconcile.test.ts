@@ -6,6 +6,7 @@ import { linkCustomer } from "./model/customers";
 import { insertAccount } from "./model/ledger";
 import { measure } from "../bench/report";
 import {
+  addMonths,
   APR_1,
   clockAt,
   creditsOf,
@@ -52,6 +53,19 @@ async function adaStory() {
 }
 
 describe("repair", () => {
+  test("an adopted active yearly plan is paid through its year: the sweep's monthly refills keep its allowance, nothing is back-paid", async () => {
+    const { t, ada, stripe, list } = await adaStory();
+    const yearEnd = addMonths(MAR_1, 12);
+    list([{ subscription: stripe.subscription({ lookupKey: "pro_yearly", interval: "year", periodEnd: yearEnd }) }]);
+    await reconcile(t);
+    const adopted = await creditsOf(t, ada.userId);
+    expect(adopted.account).toMatchObject({ balance: 100, monthlyAllowance: 1000, paidThrough: yearEnd });
+    // Ada's next anniversary: the sweep refills at the plan's allowance, as within any paid year.
+    clockAt(adopted.account!.nextRefillAt, { timers: true });
+    await t.mutation(internal.credits.refillDue, {});
+    expect((await creditsOf(t, ada.userId)).balance).toBe(1000);
+  });
+
   test("a subscription whose webhook never arrived is stored; its credits come with the next paid refill", async () => {
     const { t, ada, stripe, requests } = await adaStory();
     expect(await reconcile(t)).toEqual({

@@ -56,7 +56,12 @@ export async function changeAllowance(
  * Sets the allowance the next refill grants, granting nothing now: for a
  * subscription reconciliation adopts, whose past is not paid out again.
  */
-export async function setAllowanceFromNextRefill(ctx: WriteCtx, account: Account, allowance: number) {
-  if (allowance === account.monthlyAllowance) return account;
-  return await updateAccount(ctx, account, { monthlyAllowance: allowance });
+export async function setAllowanceFromNextRefill(
+  ctx: WriteCtx,
+  account: Account,
+  allowance: number,
+  paidThrough: number = account.paidThrough ?? 0,
+) {
+  if (allowance === account.monthlyAllowance && paidThrough === (account.paidThrough ?? 0)) return account;
+  return await updateAccount(ctx, account, { monthlyAllowance: allowance, paidThrough });
 }

@@ -99,7 +99,12 @@ export async function reconcilePage(
     if (changes.length === 0) continue;
     const adopted = row === null ? await adopt(ctx, facts, item) : { linked: null, reason: null };
     const id = `${RECONCILE_EVENT_PREFIX}${facts.stripeSubscriptionId}`;
-    const synced = await syncSubscription(ctx, facts, at, `${id}:${at}`, row === null ? "from_next_refill" : true);
+    // Stripe keeps a subscription active only while its invoices are paid: an
+    // adopted active one is paid through its current period (a yearly plan's
+    // monthly refills then keep its allowance), without paying out its past.
+    const paidThrough = row === null && facts.status === "active" ? facts.currentPeriodEnd : undefined;
+    const followPlan = row === null ? "from_next_refill" : true;
+    const synced = await syncSubscription(ctx, facts, at, `${id}:${at}`, followPlan, paidThrough);
     const { status, note, userId } = synced.outcome;
     const { stripeCustomerId, stripeSubscriptionId } = facts;
     const record = { at, now, stripeCustomerId, stripeSubscriptionId, subscription: item.subscription };

@@ -98,10 +98,11 @@ export async function syncSubscription(
   };
   const saved = await Subscriptions.save(ctx, row, fields);
   const all = [...subs.filter((s) => s._id !== saved._id), saved];
-  if (followPlan === "from_next_refill") await setAllowanceFromNextRefill(ctx, account, allowanceOfAll(all));
-  else if (followPlan) {
-    const paidThrough = Subscriptions.accountPaidThrough(all, account.paidThrough);
-    await changeAllowance(ctx, account, allowanceOfAll(all), `plan:${eventId}`, paidThrough);
+  const accountPaidThrough = Subscriptions.accountPaidThrough(all, account.paidThrough);
+  if (followPlan === "from_next_refill") {
+    await setAllowanceFromNextRefill(ctx, account, allowanceOfAll(all), accountPaidThrough);
+  } else if (followPlan) {
+    await changeAllowance(ctx, account, allowanceOfAll(all), `plan:${eventId}`, accountPaidThrough);
   }
   const problems: string[] = [];
   if (planId === null) {
