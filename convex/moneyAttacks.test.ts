@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { internal } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import {
   addMonths,
@@ -12,6 +12,8 @@ import {
   spend,
   stripeCustomer,
   useStripeTestEnv,
+  APR_1,
+  MINUTE,
 } from "../testing";
 
 // Sequences an adversarial review used against the money rules (README,
@@ -114,4 +116,33 @@ test("a new monthly plan after a canceled yearly one is credited: its invoices a
   await send("customer.subscription.created", monthly.subscription({ id: "sub_b" }), switchAt);
   await send("invoice.paid", monthly.invoice({ id: "in_b1", subscription: "sub_b" }), switchAt + 1000);
   expect((await creditsOf(t, ada.userId)).balance).toBe(1000);
+});
+
+test("a failed attempt delivered after the same renewal was paid leaves the subscription active", async () => {
+  const { t, ada, stripe, send } = await billingStory();
+  await send("customer.subscription.created", stripe.subscription(), MAR_1);
+  await send("invoice.paid", stripe.invoice(), MAR_1);
+  const renewal = {
+    id: "in_2",
+    billingReason: "subscription_cycle" as const,
+    periodStart: APR_1,
+    periodEnd: addMonths(APR_1, 1),
+  };
+  clockAt(APR_1 + HOUR);
+  await send("invoice.paid", stripe.invoice(renewal), APR_1 + HOUR);
+  const failedEarlier = stripe.invoice({ ...renewal, paid: false });
+  expect(await send("invoice.payment_failed", failedEarlier, APR_1 + HOUR / 2)).toMatchObject({ status: "ignored" });
+  expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({ status: "active" });
+  expect((await creditsOf(t, ada.userId)).balance).toBe(1000);
+});
+
+test("an invoice paid for a subscription already canceled grants nothing and is flagged for a person", async () => {
+  const { t, ada, stripe, send } = await billingStory();
+  await send("customer.subscription.created", stripe.subscription(), MAR_1);
+  await send("customer.subscription.deleted", stripe.subscription({ status: "canceled" }), MAR_1 + 2 * MINUTE);
+  expect(await send("invoice.paid", stripe.invoice(), MAR_1 + 5000)).toMatchObject({
+    status: "needs_attention",
+    note: expect.stringContaining("which is canceled"),
+  });
+  expect((await creditsOf(t, ada.userId)).balance).toBe(100);
 });

@@ -232,7 +232,7 @@ describe("invoice.paid", () => {
     expect(await state(t)).toEqual(before);
     await send("customer.subscription.deleted", sub({ lookupKey: "pro_monthly", status: "canceled" }), MAR_1 + 1000);
     const ended = await state(t);
-    expect(await send("invoice.paid", bill({ id: "in_2" }), MAR_1 + 2000)).toMatchObject({ status: "ignored" });
+    expect(await send("invoice.paid", bill({ id: "in_2" }), MAR_1 + 2000)).toMatchObject({ status: "needs_attention" });
     expect(await state(t)).toEqual(ended);
   });
 

@@ -140,7 +140,11 @@ async function onInvoicePaid(
     known = synced.account ?? null;
   }
   const who = { userId: row.userId, stripeCustomerId: row.stripeCustomerId };
-  if (Subscriptions.hasEnded(row.status)) return handled("ignored", `Subscription is ${row.status}: no credits`, who);
+  if (Subscriptions.hasEnded(row.status)) {
+    // Money arrived for a subscription already ended (a cancel delivered before its invoice): a person decides.
+    const note = `Invoice ${invoice.invoiceId} paid for subscription ${row.stripeSubscriptionId}, which is ${row.status}: no credits granted`;
+    return handled("needs_attention", note, who);
+  }
   if (row.planId === "free") {
     return handled(
       "needs_attention",
@@ -207,6 +211,10 @@ async function onPaymentFailed(ctx: WriteCtx, invoice: InvoiceFacts, at: number)
   }
   const who = { userId: row.userId, stripeCustomerId: row.stripeCustomerId };
   if (at < row.lastEventAt) return handled("ignored", "Older than the change already applied", who);
+  // A failed attempt delivered after the same period was paid (retries, then success) is history.
+  if (invoice.period !== null && (row.paidThrough ?? 0) >= invoice.period.end) {
+    return handled("ignored", `Invoice ${invoice.invoiceId}'s period is already paid`, who);
+  }
   if (!Subscriptions.isInGoodStanding(row.status)) return handled("processed", `Status stays ${row.status}`, who);
   await Subscriptions.setStatus(ctx, row, "past_due", at);
   return handled("processed", null, who);
