@@ -63,7 +63,8 @@ test("cancel pro, then subscribe to business in the same period: the business mo
   expect(await granted(t, ada.userId)).toBeLessThanOrEqual(900 + 10_000);
 });
 
-test("a canceled yearly plan's paid year does not make an unpaid monthly renewal paid for the sweep", async () => {
+/** Ada pays a pro year at MAR_1 (and spends it), cancels it 5 days later, and starts a monthly plan (`sub_b`). */
+async function yearlyThenMonthly(lookupKey: "pro_monthly" | "business_monthly") {
   const { t, ada, send } = await billingStory();
   const yearly = stripeCustomer(ada, {
     plan: { lookupKey: "pro_yearly", interval: "year" },
@@ -71,11 +72,17 @@ test("a canceled yearly plan's paid year does not make an unpaid monthly renewal
   });
   await send("customer.subscription.created", yearly.subscription(), MAR_1);
   await send("invoice.paid", yearly.invoice(), MAR_1);
+  await spendAll(t, ada.userId);
   const switchAt = MAR_1 + 5 * DAY;
   clockAt(switchAt);
   await send("customer.subscription.deleted", yearly.subscription({ status: "canceled" }), switchAt);
-  const monthly = stripeCustomer(ada, { periodStart: switchAt, plan: { lookupKey: "business_monthly" } });
+  const monthly = stripeCustomer(ada, { periodStart: switchAt, plan: { lookupKey } });
   await send("customer.subscription.created", monthly.subscription({ id: "sub_b" }), switchAt);
+  return { t, ada, send, monthly, switchAt };
+}
+
+test("a canceled yearly plan's paid year does not make an unpaid monthly renewal paid for the sweep", async () => {
+  const { t, ada, send, monthly, switchAt } = await yearlyThenMonthly("business_monthly");
   expect(
     await send("invoice.paid", monthly.invoice({ id: "in_b1", subscription: "sub_b" }), switchAt + 1000),
   ).toMatchObject({
@@ -101,19 +108,7 @@ test("a canceled yearly plan's paid year does not make an unpaid monthly renewal
 });
 
 test("a new monthly plan after a canceled yearly one is credited: its invoices are its own, not 'older'", async () => {
-  const { t, ada, send } = await billingStory();
-  const yearly = stripeCustomer(ada, {
-    plan: { lookupKey: "pro_yearly", interval: "year" },
-    periodEnd: addMonths(MAR_1, 12),
-  });
-  await send("customer.subscription.created", yearly.subscription(), MAR_1);
-  await send("invoice.paid", yearly.invoice(), MAR_1);
-  await spendAll(t, ada.userId);
-  const switchAt = MAR_1 + 5 * DAY;
-  clockAt(switchAt);
-  await send("customer.subscription.deleted", yearly.subscription({ status: "canceled" }), switchAt);
-  const monthly = stripeCustomer(ada, { periodStart: switchAt });
-  await send("customer.subscription.created", monthly.subscription({ id: "sub_b" }), switchAt);
+  const { t, ada, send, monthly, switchAt } = await yearlyThenMonthly("pro_monthly");
   await send("invoice.paid", monthly.invoice({ id: "in_b1", subscription: "sub_b" }), switchAt + 1000);
   expect((await creditsOf(t, ada.userId)).balance).toBe(1000);
 });
