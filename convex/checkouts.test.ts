@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { api } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import {
   CHECKOUT_URL,
   checkoutSession,
@@ -100,6 +100,24 @@ describe("createCheckoutSession keeps one open session per user", () => {
     );
     expect(open).toHaveLength(1);
     expect(created - expired).toBe(1);
+  });
+
+  test("recording a session when another was recorded meanwhile keeps the first and hands it back", async () => {
+    // What a concurrent call finds (convex-test may run the two actions one after the other).
+    const t = newBackend();
+    const ada = await seedUser(t, "ada@example.com");
+    const session = (id: string) => ({
+      stripeSessionId: id,
+      url: `https://checkout.stripe.com/c/pay/${id}`,
+      lookupKey: "pro_monthly",
+      expiresAt: MAR_1 + DAY,
+    });
+    const record = (id: string) =>
+      t.mutation(internal.billing.recordCheckout, { userId: ada.userId, session: session(id), now: MAR_1 });
+    expect(await record("cs_a")).toMatchObject({ stripeSessionId: "cs_a" });
+    expect(await record("cs_b")).toMatchObject({ stripeSessionId: "cs_a", url: session("cs_a").url });
+    const rows = (await snapshot(t, ["checkoutSessions"])).checkoutSessions as { stripeSessionId: string }[];
+    expect(rows.map((r) => r.stripeSessionId)).toEqual(["cs_a"]);
   });
 
   test("after a session is paid, checkout answers CONFLICT until its subscription arrives", async () => {

@@ -31,14 +31,21 @@ async function granted(t: Parameters<typeof creditsOf>[0], userId: Id<"users">) 
 const spendAll = async (t: Parameters<typeof creditsOf>[0], userId: Id<"users">) =>
   spend(t, userId, (await creditsOf(t, userId)).balance);
 
-test("a second subscription's activation grants nothing before its own invoice: each month is paid once", async () => {
-  const { t, ada, stripe, send } = await billingStory();
+/** Ada pays a pro month at MAR_1 and spends it; ten days later, business's Stripe objects (`sub_b` from then). */
+async function proMonthSpentThenBusiness() {
+  const story = await billingStory();
+  const { t, ada, stripe, send } = story;
   await send("customer.subscription.created", stripe.subscription(), MAR_1);
   await send("invoice.paid", stripe.invoice(), MAR_1);
   await spendAll(t, ada.userId);
   const later = MAR_1 + 10 * DAY;
   clockAt(later);
   const business = stripeCustomer(ada, { periodStart: later, plan: { lookupKey: "business_monthly" } });
+  return { ...story, later, business };
+}
+
+test("a second subscription's activation grants nothing before its own invoice: each month is paid once", async () => {
+  const { t, ada, send, later, business } = await proMonthSpentThenBusiness();
   await send("customer.subscription.created", business.subscription({ id: "sub_b", status: "incomplete" }), later);
   await send("customer.subscription.updated", business.subscription({ id: "sub_b" }), later + 1000);
   expect((await creditsOf(t, ada.userId)).balance).toBe(0); // nothing before business is paid
@@ -49,14 +56,8 @@ test("a second subscription's activation grants nothing before its own invoice: 
 });
 
 test("cancel pro, then subscribe to business in the same period: the business month is granted once", async () => {
-  const { t, ada, stripe, send } = await billingStory();
-  await send("customer.subscription.created", stripe.subscription(), MAR_1);
-  await send("invoice.paid", stripe.invoice(), MAR_1);
-  await spendAll(t, ada.userId);
-  const later = MAR_1 + 10 * DAY;
-  clockAt(later);
+  const { t, ada, stripe, send, later, business } = await proMonthSpentThenBusiness();
   await send("customer.subscription.deleted", stripe.subscription({ status: "canceled" }), later);
-  const business = stripeCustomer(ada, { periodStart: later, plan: { lookupKey: "business_monthly" } });
   await send("customer.subscription.created", business.subscription({ id: "sub_b" }), later);
   expect((await creditsOf(t, ada.userId)).balance).toBe(0);
   await send("invoice.paid", business.invoice({ id: "in_b", subscription: "sub_b" }), later + 1000);

@@ -93,7 +93,6 @@ export async function syncSubscription(
     userId,
     planId: planId ?? "free",
     lastEventAt: at,
-    ...(row?.paidThrough === undefined ? {} : { paidThrough: row.paidThrough }),
     ...(paidThrough === undefined ? {} : { paidThrough: Math.max(paidThrough, row?.paidThrough ?? 0) }),
   };
   const saved = await Subscriptions.save(ctx, row, fields);
