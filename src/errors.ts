@@ -11,6 +11,10 @@ export const ERROR_CODES = [
   "INSUFFICIENT_CREDITS",
   "CONFIGURATION",
   "STRIPE_ERROR",
+  // Too many calls: `retryAfter` (milliseconds) says when to try again.
+  "RATE_LIMITED",
+  // A quota is full (e.g. held reservations, notes): `limit` is the quota.
+  "LIMIT_REACHED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -3,5 +3,6 @@
 // React hooks are in "./react"; the typed function references in
 // "../convex/_generated/api".
 export * from "./errors";
+export * from "./limits";
 export * from "./plans";
 export * from "./subscriptions";
