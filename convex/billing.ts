@@ -8,6 +8,7 @@ import * as V from "./lib/validators";
 import type { BillingState } from "./lib/validators";
 import * as Checkouts from "./model/checkouts";
 import * as Customers from "./model/customers";
+import * as Users from "./model/users";
 import { appErrorOf } from "../src/errors";
 import { PLANS } from "../src/plans";
 
@@ -143,7 +144,11 @@ export const createPortalSession = userAction({
 export const billingState = internalQuery({
   args: { userId: v.id("users"), now: v.number() },
   returns: V.billingState,
-  handler: (ctx, { userId, now }) => Customers.billingState(ctx, userId, now),
+  handler: async (ctx, { userId, now }) => {
+    // A deleted account's token still parses: refuse before any Stripe call.
+    if (!(await Users.userExists(ctx, userId))) fail("UNAUTHENTICATED", "This account no longer exists");
+    return await Customers.billingState(ctx, userId, now);
+  },
 });
 
 /**
@@ -163,6 +168,8 @@ export const recordCheckout = internalMutation({
   },
   returns: v.union(v.object({ stripeSessionId: v.string(), url: v.string(), lookupKey: v.string() }), v.null()),
   handler: async (ctx, { userId, stripeCustomerId, session, replaced, now }) => {
+    // The account was deleted while the action ran: nothing of it is written back.
+    if (!(await Users.userExists(ctx, userId))) return null;
     if (stripeCustomerId !== undefined) await Customers.linkCustomer(ctx, userId, stripeCustomerId);
     if (replaced !== undefined) await Checkouts.finishCheckout(ctx, replaced, "expired");
     if (session === undefined) return null;

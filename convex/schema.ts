@@ -20,6 +20,9 @@ export const appTables = {
     .index("by_stripeCustomerId", ["stripeCustomerId"]),
   stripeEvents: defineTable(V.stripeEventFields)
     .index("by_eventId", ["eventId"])
+    // Account deletion finds the events that name a user, or their customer, to scrub them.
+    .index("by_userId", ["userId"])
+    .index("by_stripeCustomerId", ["stripeCustomerId"])
     // Listing by status reads newest first through the index's _creationTime.
     .index("by_status", ["status"]),
   credits: defineTable(V.creditFields).index("by_userId", ["userId"]).index("by_nextRefillAt", ["nextRefillAt"]),
@@ -35,6 +38,10 @@ export const appTables = {
     .index("by_stripeSessionId", ["stripeSessionId"]),
   // The worked example of a user-owned table (README: "Adding a table").
   notes: defineTable(V.noteFields).index("by_userId", ["userId"]),
+  // What is kept of a deleted account (README: "Account deletion").
+  deletedAccounts: defineTable(V.deletedAccountFields)
+    .index("by_hashedUserId", ["hashedUserId"])
+    .index("by_stripeCustomerId", ["stripeCustomerId"]),
 };
 
 export type AppTableName = keyof typeof appTables;
@@ -42,6 +49,9 @@ export const APP_TABLE_NAMES = Object.keys(appTables) as AppTableName[];
 
 export default defineSchema({
   ...authTables,
+  // Convex Auth's table plus an index, so account deletion finds a session's
+  // pending OAuth verifiers without a scan.
+  authVerifiers: authTables.authVerifiers.index("by_sessionId", ["sessionId"]),
   // State of data migrations (convex-helpers), see convex/migrations.ts.
   migrations: migrationsTable,
   ...appTables,

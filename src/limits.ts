@@ -40,3 +40,16 @@ export const RETENTION = {
   /** Stored Stripe payloads are reduced to a summary this long after processing (failed and needs_attention keep theirs). */
   stripePayloads: 30 * DAY,
 } as const;
+
+export const ACCOUNT_DELETION = {
+  /**
+   * Rows one deletion transaction removes or changes (a stored Stripe event
+   * counts 100: its payload may be 1 MB). Far inside Convex's per-transaction
+   * limits (16,000 documents written, 32,000 read, 16 MiB each way).
+   */
+  batchSize: 1_000,
+  /** Attempts at cancelling a live Stripe subscription when Stripe answers 429 or 5xx. */
+  cancelAttempts: 8,
+  /** The wait before the second attempt; it doubles with each one after (2 s, 4 s, ... about 4 minutes in all). */
+  cancelBackoff: 2_000,
+} as const;

@@ -27,6 +27,8 @@ import type * as lib_stripe from "../lib/stripe.js";
 import type * as lib_validate from "../lib/validate.js";
 import type * as lib_validators from "../lib/validators.js";
 import type * as migrations from "../migrations.js";
+import type * as model_accountDeletion from "../model/accountDeletion.js";
+import type * as model_authRecords from "../model/authRecords.js";
 import type * as model_checkouts from "../model/checkouts.js";
 import type * as model_credits from "../model/credits.js";
 import type * as model_customers from "../model/customers.js";
@@ -76,6 +78,8 @@ declare const fullApi: ApiFromModules<{
   "lib/validate": typeof lib_validate;
   "lib/validators": typeof lib_validators;
   migrations: typeof migrations;
+  "model/accountDeletion": typeof model_accountDeletion;
+  "model/authRecords": typeof model_authRecords;
   "model/checkouts": typeof model_checkouts;
   "model/credits": typeof model_credits;
   "model/customers": typeof model_customers;

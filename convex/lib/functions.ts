@@ -44,11 +44,18 @@ export const userQuery = customQuery(rawQuery, {
   },
 });
 
-/** Public mutation for a signed-in user: `ctx.userId`, row rules on `ctx.db`. */
+/**
+ * Public mutation for a signed-in user: `ctx.userId`, row rules on `ctx.db`.
+ * A token outlives its account (a JWT stays valid until it expires), so a
+ * write first checks that the user still exists: one read, and a deleted
+ * account's token can create nothing. Queries skip it: with the account's rows
+ * gone they find nothing anyway, and getters stay at one read.
+ */
 export const userMutation = customMutation(rawMutation, {
   args: {},
   input: async (ctx) => {
     const userId = await requireUserId(ctx);
+    if ((await ctx.db.get("users", userId)) === null) fail("UNAUTHENTICATED", "This account no longer exists");
     return {
       ctx: { userId, db: userDb(ctx.db, userId) },
       args: {},

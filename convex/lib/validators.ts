@@ -182,6 +182,47 @@ export const noteFields = {
   updatedAt: v.number(),
 };
 
+/** A Stripe subscription that account deletion cancels: waiting for its action, cancelled, or given up on. */
+export const cancellationStatus = literals(["pending", "canceled", "failed"]);
+
+/**
+ * The one remnant of a deleted account, for the books (README, "Account
+ * deletion"). It names nobody: the user id only as a salted hash.
+ */
+export const deletedAccountFields = {
+  /** `sha256:<hex>` of a server-side salt and the user id (model/accountDeletion.ts, `hashUserId`). */
+  hashedUserId: v.string(),
+  deletedAt: v.number(),
+  /** When the last batch finished; null while batches still run. */
+  completedAt: v.union(v.number(), v.null()),
+  /** Credits the account held: its balance plus what its held reservations held (added as batches delete them). */
+  finalBalance: v.number(),
+  /** The user's Stripe customer, kept for the books (refunds, disputes): later webhooks for it are recorded unlinked. */
+  stripeCustomerId: v.union(v.string(), v.null()),
+  /** True once a live subscription was cancelled through Stripe's API. */
+  subscriptionCanceled: v.boolean(),
+  cancellations: v.array(
+    v.object({
+      stripeSubscriptionId: v.string(),
+      status: cancellationStatus,
+      attempts: v.number(),
+      error: v.union(v.string(), v.null()),
+    }),
+  ),
+  /** What the batches still need (whose rows, what named them, where they are); removed with the last batch. */
+  pending: v.optional(
+    v.object({
+      userId: v.id("users"),
+      /** The e-mails and names to scrub from stored Stripe events. */
+      names: v.array(v.string()),
+      customers: v.array(v.string()),
+      step: v.number(),
+      cursor: v.union(v.string(), v.null()),
+    }),
+  ),
+  updatedAt: v.number(),
+};
+
 // --- documents, as functions return them ---
 
 /** A table's fields plus Convex's system fields. */
@@ -313,3 +354,9 @@ export const reconcileResult = v.object({
   nextCursor: v.union(v.string(), v.null()),
 });
 export type ReconcileResult = Infer<typeof reconcileResult>;
+
+// --- account deletion ---
+
+/** What one deletion transaction did: rows removed or scrubbed, and whether a next batch was scheduled. */
+export const deletionBatch = v.object({ deleted: v.number(), more: v.boolean() });
+export type DeletionBatch = Infer<typeof deletionBatch>;

@@ -64,3 +64,13 @@ async function bySessionId(ctx: ReadCtx, stripeSessionId: string) {
     .withIndex("by_stripeSessionId", (q) => q.eq("stripeSessionId", stripeSessionId))
     .unique();
 }
+
+/** Deletes up to `limit` of the user's Checkout sessions (account deletion); returns how many. */
+export async function deleteCheckouts(ctx: WriteCtx, userId: Id<"users">, limit: number): Promise<number> {
+  const rows = await ctx.db
+    .query("checkoutSessions")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .take(limit);
+  for (const row of rows) await ctx.db.delete("checkoutSessions", row._id);
+  return rows.length;
+}

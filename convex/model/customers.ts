@@ -52,3 +52,23 @@ export async function billingState(ctx: ReadCtx, userId: Id<"users">, now: numbe
     checkoutPending: completedAt !== null && (sub === null || sub._creationTime < completedAt),
   };
 }
+
+/** Every Stripe customer linked to the user (a handful at most; bounded), newest first. */
+export async function customersOfUser(ctx: ReadCtx, userId: Id<"users">): Promise<string[]> {
+  const links = await ctx.db
+    .query("stripeCustomers")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .order("desc")
+    .take(20);
+  return links.map((link) => link.stripeCustomerId);
+}
+
+/** Deletes up to `limit` of the user's customer links (account deletion); returns how many. */
+export async function deleteCustomerLinks(ctx: WriteCtx, userId: Id<"users">, limit: number): Promise<number> {
+  const links = await ctx.db
+    .query("stripeCustomers")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .take(limit);
+  for (const link of links) await ctx.db.delete("stripeCustomers", link._id);
+  return links.length;
+}

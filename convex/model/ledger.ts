@@ -153,3 +153,21 @@ export async function latestEntries(ctx: ReadCtx, userId: Id<"users">, limit: nu
     .order("desc")
     .take(limit);
 }
+
+/** Deletes the user's credits account (account deletion); returns the rows deleted and the balance it held. */
+export async function deleteAccountRow(ctx: WriteCtx, userId: Id<"users">) {
+  const account = await getAccount(ctx, userId);
+  if (account === null) return { deleted: 0, balance: 0 };
+  await ctx.db.delete("credits", account._id);
+  return { deleted: 1, balance: account.balance };
+}
+
+/** Deletes up to `limit` of the user's ledger entries (account deletion); returns how many. */
+export async function deleteLedgerEntries(ctx: WriteCtx, userId: Id<"users">, limit: number): Promise<number> {
+  const entries = await ctx.db
+    .query("creditLedger")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .take(limit);
+  for (const entry of entries) await ctx.db.delete("creditLedger", entry._id);
+  return entries.length;
+}

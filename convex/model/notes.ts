@@ -46,3 +46,13 @@ export async function removeNote(ctx: WriteCtx, noteId: Id<"notes">) {
   await getNote(ctx, noteId);
   await ctx.db.delete("notes", noteId);
 }
+
+/** Deletes up to `limit` of the user's notes (account deletion); returns how many. */
+export async function deleteNotes(ctx: WriteCtx, userId: Id<"users">, limit: number): Promise<number> {
+  const notes = await ctx.db
+    .query("notes")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .take(limit);
+  for (const note of notes) await ctx.db.delete("notes", note._id);
+  return notes.length;
+}

@@ -40,3 +40,11 @@ export async function updateProfile(ctx: WriteCtx, userId: Id<"users">, changes:
   if (Object.keys(patch).length === 0) return profile;
   return await ctx.db.update("profiles", profile, patch);
 }
+
+/** Deletes the user's profile (account deletion); returns the rows deleted. */
+export async function deleteProfile(ctx: WriteCtx, userId: Id<"users">): Promise<number> {
+  const profile = await getProfile(ctx, userId);
+  if (profile === null) return 0;
+  await ctx.db.delete("profiles", profile._id);
+  return 1;
+}

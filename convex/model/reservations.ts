@@ -130,3 +130,25 @@ async function settle(
   });
   return { balance: after.balance, charged, returned: lapsed ? 0 : rest };
 }
+
+/**
+ * Deletes up to `limit` of the user's reservations (account deletion).
+ * Returns how many, the credits the held ones still held (part of the final
+ * balance), and their pending expiry jobs for the caller to cancel.
+ */
+export async function deleteReservations(ctx: WriteCtx, userId: Id<"users">, limit: number) {
+  const rows = await ctx.db
+    .query("creditReservations")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .take(limit);
+  let held = 0;
+  const expiryJobs: Id<"_scheduled_functions">[] = [];
+  for (const row of rows) {
+    if (row.status === "held") {
+      held += row.amount;
+      if (row.expiryJobId !== undefined) expiryJobs.push(row.expiryJobId);
+    }
+    await ctx.db.delete("creditReservations", row._id);
+  }
+  return { deleted: rows.length, held, expiryJobs };
+}

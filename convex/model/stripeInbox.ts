@@ -4,9 +4,10 @@
 // the same moment: Convex serializes the two mutations and the second sees
 // the first's row).
 import { omit } from "convex-helpers";
-import type { Id } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { IngestResult, InboxHealth, StripeEventStatus } from "../lib/validators";
+import { isDeletedCustomer } from "./accountDeletion";
 import { applyEvent } from "./stripeHandlers";
 import { idOf, msFromSeconds, type StripeEvent } from "./stripeObjects";
 
@@ -115,17 +116,24 @@ export async function ingest(
   const fetched = args.subscription === undefined ? null : (JSON.parse(args.subscription) as Record<string, unknown>);
   const outcome = await applyEvent(ctx, event, fetched);
   if (outcome.kind === "needs_subscription") return outcome;
+  // An event for a deleted account's customer links to no one (its handlers
+  // find no user) and is kept without what named the person.
+  const customer = outcome.stripeCustomerId ?? customerOf(event.data.object);
+  const forDeleted = outcome.userId === null && customer !== null && (await isDeletedCustomer(ctx, customer));
   const result = {
     status: outcome.status,
     attempts: (existing?.attempts ?? 0) + 1,
     lastError: null,
     processedAt: args.now,
-    stripeCustomerId: outcome.stripeCustomerId,
+    // The customer even of an event no handler acts on (customer.updated), so
+    // account deletion finds it through the index to scrub it.
+    stripeCustomerId: customer,
     userId: outcome.userId,
-    note: outcome.note,
+    note: forDeleted ? DELETED_CUSTOMER_NOTE : outcome.note,
   };
   if (existing === null) {
-    await ctx.db.insert("stripeEvents", { ...facts, receivedAt: args.now, payload: keptPayload(args.body), ...result });
+    const payload = keptPayload(forDeleted ? scrubbedPayload(args.body, []) : args.body);
+    await ctx.db.insert("stripeEvents", { ...facts, receivedAt: args.now, payload, ...result });
   } else {
     await ctx.db.patch("stripeEvents", existing._id, result);
   }
@@ -165,6 +173,11 @@ async function recordFailed(
     note: args.note,
     payload: keptPayload(args.body),
   });
+}
+
+/** The Stripe customer an event's object belongs to (or is), if it says. */
+function customerOf(object: Record<string, unknown>): string | null {
+  return idOf(object.customer) ?? (object.object === "customer" ? idOf(object.id) : null);
 }
 
 /** Why a parsed body is not a snapshot event (`{"object": "event", id, type, created, data.object}`), or null. */
@@ -276,4 +289,139 @@ export async function recordReconciled(
       receivedAt: args.now,
       ...fields,
     });
+}
+
+// --- account deletion: what the inbox keeps of a deleted user ---
+
+/** Put where a deleted user's e-mail, name or id stood. */
+export const SCRUBBED = "[deleted]";
+
+/** The note on an event for a deleted account's customer, recorded without linking it. */
+export const DELETED_CUSTOMER_NOTE =
+  "The customer's account was deleted: recorded without linking it, payload scrubbed";
+
+/**
+ * Keys whose values describe a person in Stripe objects (customers, sessions,
+ * invoices, charges), or carry our user id (`metadata.userId`,
+ * `client_reference_id`): emptied in a deleted user's events.
+ */
+const PERSONAL_KEYS = new Set([
+  "email",
+  "name",
+  "phone",
+  "address",
+  "shipping",
+  "customer_email",
+  "customer_name",
+  "customer_phone",
+  "customer_address",
+  "customer_shipping",
+  "customer_details",
+  "billing_details",
+  "receipt_email",
+  "client_reference_id",
+  "metadata",
+]);
+
+/** True when `text` holds one of `names` (lower-cased): as a part for long ones, whole for short ones. */
+function namesIn(text: string, names: readonly string[]) {
+  const lower = text.toLowerCase();
+  return names.some((name) => (name.length >= 3 ? lower.includes(name) : lower.trim() === name));
+}
+
+function scrubValue(value: unknown, names: readonly string[]): unknown {
+  if (typeof value === "string") return namesIn(value, names) ? SCRUBBED : value;
+  if (Array.isArray(value)) return value.map((item) => scrubValue(item, names));
+  if (!isObject(value)) return value;
+  const out: Json = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = PERSONAL_KEYS.has(key) && item !== null ? (key === "metadata" ? {} : null) : scrubValue(item, names);
+  }
+  return out;
+}
+
+const lowered = (names: readonly string[]) => names.filter((name) => name !== "").map((name) => name.toLowerCase());
+
+/**
+ * A stored body without what named a person: personal keys emptied, and any
+ * string holding one of `names` (the user's id, e-mails, names) replaced. A
+ * body that is not JSON cannot be scrubbed field by field and is dropped ("").
+ */
+export function scrubbedPayload(payload: string, names: readonly string[]): string {
+  if (payload === "") return "";
+  try {
+    return JSON.stringify(scrubValue(JSON.parse(payload), lowered(names)));
+  } catch {
+    return "";
+  }
+}
+
+/** `text` with each of `names` (case-insensitive) replaced. */
+export function scrubbedText(text: string | null, names: readonly string[]): string | null {
+  if (text === null) return null;
+  let out = text;
+  for (const name of lowered(names)) {
+    if (name.length < 3) continue;
+    out = out.replace(new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi"), SCRUBBED);
+  }
+  return out;
+}
+
+/** Each stored event may hold a 1 MB payload: one costs this much of a deletion batch's budget. */
+export const EVENT_SCRUB_COST = 100;
+
+export type EventScrubJob = {
+  userId: Id<"users">;
+  names: readonly string[];
+  customers: readonly string[];
+  /** `<customer index>:<page cursor>` of the customer pass; null before it. */
+  cursor: string | null;
+};
+
+/**
+ * Scrubs the inbox rows that name a deleted user, within `budget`: first the
+ * rows linked to them (unlinked as they are scrubbed, so they leave the
+ * index), then a page at a time the rows of their Stripe customers. Returns
+ * the budget used, whether all are done, and where to go on (the caller calls
+ * again while budget is left).
+ */
+export async function scrubUserEvents(ctx: WriteCtx, job: EventScrubJob, budget: number) {
+  const n = Math.max(1, Math.floor(budget / EVENT_SCRUB_COST));
+  const names = [job.userId, ...job.names];
+  const scrub = async (row: Doc<"stripeEvents">) =>
+    await ctx.db.patch("stripeEvents", row._id, {
+      userId: null,
+      payload: scrubbedPayload(row.payload, names),
+      note: scrubbedText(row.note, names),
+      lastError: scrubbedText(row.lastError, names),
+    });
+  if (job.cursor === null) {
+    const linked = await ctx.db
+      .query("stripeEvents")
+      .withIndex("by_userId", (q) => q.eq("userId", job.userId))
+      .take(n);
+    for (const row of linked) await scrub(row);
+    const used = Math.max(1, linked.length) * EVENT_SCRUB_COST;
+    if (linked.length === n) return { scrubbed: n, used, done: false, cursor: null };
+    return { scrubbed: linked.length, used, done: job.customers.length === 0, cursor: "0:" };
+  }
+  const [index, pageCursor] = splitCursor(job.cursor);
+  const customer = job.customers[index];
+  if (customer === undefined) return { scrubbed: 0, used: EVENT_SCRUB_COST, done: true, cursor: null };
+  const page = await ctx.db
+    .query("stripeEvents")
+    .withIndex("by_stripeCustomerId", (q) => q.eq("stripeCustomerId", customer))
+    .paginate({ numItems: n, cursor: pageCursor });
+  for (const row of page.page) await scrub(row);
+  const next = page.isDone ? `${index + 1}:` : `${index}:${page.continueCursor}`;
+  const done = page.isDone && index + 1 >= job.customers.length;
+  const used = Math.max(1, page.page.length) * EVENT_SCRUB_COST;
+  return { scrubbed: page.page.length, used, done, cursor: done ? null : next };
+}
+
+function splitCursor(cursor: string | null): [number, string | null] {
+  if (cursor === null) return [0, null];
+  const at = cursor.indexOf(":");
+  const rest = cursor.slice(at + 1);
+  return [Number(cursor.slice(0, at)), rest === "" ? null : rest];
 }

@@ -85,7 +85,10 @@ export async function syncSubscription(
   }
   const account = await getAccount(ctx, userId);
   if (account === null) {
-    return { outcome: handled("unmatched", `User ${userId} has no credits account`, who), row: null };
+    // No account: the user never finished signing up, or was deleted (their
+    // id still in Stripe's metadata). Linking the event to that id would keep it.
+    const note = "The subscription's user has no credits account (not signed up, or deleted)";
+    return { outcome: handled("unmatched", note, { stripeCustomerId: customer }), row: null };
   }
   const planId = facts.planId;
   const fields: WriteValue<"subscriptions"> = {

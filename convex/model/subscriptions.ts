@@ -2,7 +2,7 @@
 // named status rules (shared with clients from src/subscriptions.ts).
 import type { Doc, Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx, WriteValue } from "../lib/db";
-import { entitledCredits, isEntitled, isInGoodStanding } from "../../src/subscriptions";
+import { entitledCredits, hasEnded, isEntitled, isInGoodStanding } from "../../src/subscriptions";
 
 export {
   entitledCredits,
@@ -119,4 +119,20 @@ export async function markPaid(ctx: WriteCtx, row: Subscription, paid: { paidThr
 /** Sets the status as of a Stripe event at `at` (ms). */
 export async function setStatus(ctx: WriteCtx, row: Subscription, status: Subscription["status"], at: number) {
   return await ctx.db.update("subscriptions", row, { status, lastEventAt: at });
+}
+
+/**
+ * Deletes up to `limit` of the user's subscription rows (account deletion).
+ * Returns how many, and the Stripe ids of those that have not ended: Stripe
+ * would still bill them (past_due and unpaid ones retry the card), so the
+ * caller cancels each through Stripe's API.
+ */
+export async function deleteSubscriptions(ctx: WriteCtx, userId: Id<"users">, limit: number) {
+  const rows = await ctx.db
+    .query("subscriptions")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .take(limit);
+  for (const row of rows) await ctx.db.delete("subscriptions", row._id);
+  const live = rows.filter((row) => !hasEnded(row.status)).map((row) => row.stripeSubscriptionId);
+  return { deleted: rows.length, live };
 }
