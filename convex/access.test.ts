@@ -63,6 +63,7 @@ const ANONYMOUS: Record<string, (t: Backend) => Promise<unknown>> = {
   "billing:createCheckoutSession": (t) =>
     t.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
   "billing:createPortalSession": (t) => t.action(api.billing.createPortalSession, {}),
+  "users:deleteAccount": (t) => t.mutation(api.users.deleteAccount, {}),
 };
 
 describe("every public function", () => {

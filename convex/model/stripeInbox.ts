@@ -137,7 +137,7 @@ export async function ingest(
   } else {
     await ctx.db.patch("stripeEvents", existing._id, result);
   }
-  return { kind: "recorded", status: outcome.status, note: outcome.note };
+  return { kind: "recorded", status: outcome.status, note: result.note };
 }
 
 /**
@@ -374,14 +374,15 @@ export type EventScrubJob = {
   userId: Id<"users">;
   names: readonly string[];
   customers: readonly string[];
-  /** `<customer index>:<page cursor>` of the customer pass; null before it. */
+  /** `<customer index>:<_creationTime of the last row scrubbed>` in the customer pass; null before it. */
   cursor: string | null;
 };
 
 /**
  * Scrubs the inbox rows that name a deleted user, within `budget`: first the
  * rows linked to them (unlinked as they are scrubbed, so they leave the
- * index), then a page at a time the rows of their Stripe customers. Returns
+ * index), then the rows of each of their Stripe customers, in index order
+ * (the cursor is the last row's `_creationTime`). Returns the rows scrubbed,
  * the budget used, whether all are done, and where to go on (the caller calls
  * again while budget is left).
  */
@@ -405,23 +406,18 @@ export async function scrubUserEvents(ctx: WriteCtx, job: EventScrubJob, budget:
     if (linked.length === n) return { scrubbed: n, used, done: false, cursor: null };
     return { scrubbed: linked.length, used, done: job.customers.length === 0, cursor: "0:" };
   }
-  const [index, pageCursor] = splitCursor(job.cursor);
+  const at = job.cursor.indexOf(":");
+  const index = Number(job.cursor.slice(0, at));
+  const after = job.cursor.slice(at + 1) === "" ? -1 : Number(job.cursor.slice(at + 1));
   const customer = job.customers[index];
-  if (customer === undefined) return { scrubbed: 0, used: EVENT_SCRUB_COST, done: true, cursor: null };
-  const page = await ctx.db
+  if (customer === undefined) return { scrubbed: 0, used: 1, done: true, cursor: null };
+  const rows = await ctx.db
     .query("stripeEvents")
-    .withIndex("by_stripeCustomerId", (q) => q.eq("stripeCustomerId", customer))
-    .paginate({ numItems: n, cursor: pageCursor });
-  for (const row of page.page) await scrub(row);
-  const next = page.isDone ? `${index + 1}:` : `${index}:${page.continueCursor}`;
-  const done = page.isDone && index + 1 >= job.customers.length;
-  const used = Math.max(1, page.page.length) * EVENT_SCRUB_COST;
-  return { scrubbed: page.page.length, used, done, cursor: done ? null : next };
-}
-
-function splitCursor(cursor: string | null): [number, string | null] {
-  if (cursor === null) return [0, null];
-  const at = cursor.indexOf(":");
-  const rest = cursor.slice(at + 1);
-  return [Number(cursor.slice(0, at)), rest === "" ? null : rest];
+    .withIndex("by_stripeCustomerId", (q) => q.eq("stripeCustomerId", customer).gt("_creationTime", after))
+    .take(n);
+  for (const row of rows) await scrub(row);
+  const used = Math.max(1, rows.length) * EVENT_SCRUB_COST;
+  if (rows.length === n) return { scrubbed: n, used, done: false, cursor: `${index}:${rows[n - 1]!._creationTime}` };
+  const done = index + 1 >= job.customers.length;
+  return { scrubbed: rows.length, used, done, cursor: done ? null : `${index + 1}:` };
 }
