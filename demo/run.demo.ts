@@ -2,6 +2,7 @@ import { afterAll, expect, test, vi } from "vitest";
 import { accountsChapter } from "./accounts";
 import { billingChapter } from "./billing";
 import { creditsChapter } from "./credits";
+import { deletionChapter } from "./deletion";
 import { operationsChapter } from "./operations";
 import { newBackend } from "../testing";
 
@@ -16,6 +17,7 @@ test("demo", async () => {
   expect(credits.balance).toBe(credits.monthlyAllowance);
   await billingChapter(t, ada);
   expect((await operationsChapter(t)).ok).toBe(true);
+  expect((await deletionChapter(t)).canceled).toBe(true);
   console.log("\nThe end: every line above came from the real Convex functions, run in memory.\n");
 });
 
