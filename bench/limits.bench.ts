@@ -1,7 +1,7 @@
 import { expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { type AppDbWriter, userDb } from "../convex/lib/db";
+import { type AppDbWriter, serviceDb, userDb } from "../convex/lib/db";
 import * as Notes from "../convex/model/notes";
 import * as RateLimits from "../convex/model/rateLimits";
 import * as Reservations from "../convex/model/reservations";
@@ -65,7 +65,8 @@ test("limits: documents per allowed and refused call", async () => {
   ] as const;
   const full = await seedUser(t, "full@example.com");
   await t.run(async (ctx) => {
-    await ctx.db.insert("noteCounts", { userId: full.userId, count: QUOTAS.notes, updatedAt: Date.now() });
+    const db = serviceDb(ctx.db);
+    for (let i = 0; i < QUOTAS.notes; i++) await Notes.createNote({ db }, full.userId, { title: `n${i}`, body: "" });
   });
   const notesFull = [
     [
