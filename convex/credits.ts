@@ -7,6 +7,7 @@ import { internalMutation, userMutation, userQuery } from "./lib/functions";
 import * as V from "./lib/validators";
 import * as Credits from "./model/credits";
 import * as Ledger from "./model/ledger";
+import * as RateLimits from "./model/rateLimits";
 import * as Refills from "./model/refills";
 import * as Reservations from "./model/reservations";
 
@@ -31,11 +32,18 @@ export const consumeCredits = userMutation({
   handler: (ctx, args) => Credits.consume(ctx, ctx.userId, args),
 });
 
-/** Holds credits for long-running work until committed, released, or `ttlSeconds` (default 600) pass. */
+/**
+ * Holds credits for long-running work until committed, released, or
+ * `ttlSeconds` (default 600) pass. At most 20 held at once (LIMIT_REACHED) and
+ * 60 a minute, 30 in a burst (RATE_LIMITED): src/limits.ts. Commit, release
+ * and consume are not rate-limited: the balance bounds them, and a bucket
+ * would add a read and a write to every spend.
+ */
 export const reserveCredits = userMutation({
   args: { amount: v.number(), ttlSeconds: v.optional(v.number()) },
   returns: V.reservation,
   handler: async (ctx, args) => {
+    await RateLimits.spend(ctx, "reserveCredits", ctx.userId);
     const { reservationId, balance, expiresAt } = await Reservations.reserve(ctx, ctx.userId, args);
     const expiryJobId = await ctx.scheduler.runAt(expiresAt, internal.credits.expireReservation, { reservationId });
     await Reservations.recordExpiryJob(ctx, reservationId, expiryJobId);
@@ -75,7 +83,7 @@ async function cancelExpiry(ctx: Pick<MutationCtx, "scheduler">, expiryJobId: Id
   if (expiryJobId !== null) await ctx.scheduler.cancel(expiryJobId);
 }
 
-/** The caller's ledger, newest first. */
+/** The caller's ledger, newest first; `numItems` 1..100 (INVALID_ARGUMENT otherwise). */
 export const listCreditHistory = userQuery({
   args: { paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(V.ledgerEntryDoc),

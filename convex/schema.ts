@@ -1,6 +1,7 @@
 import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import { migrationsTable } from "convex-helpers/server/migrations";
+import { rateLimitTables } from "convex-helpers/server/rateLimit";
 import * as V from "./lib/validators";
 
 /**
@@ -32,7 +33,8 @@ export const appTables = {
     .index("by_userId", ["userId"])
     .index("by_userId_and_idempotencyKey", ["userId", "idempotencyKey"]),
   // One row per reservation, kept after it ends so a late commit is a CONFLICT, not a NOT_FOUND.
-  creditReservations: defineTable(V.creditReservationFields).index("by_userId", ["userId"]),
+  // The quota of held reservations is counted through `by_userId_and_status` (model/reservations.ts).
+  creditReservations: defineTable(V.creditReservationFields).index("by_userId_and_status", ["userId", "status"]),
   checkoutSessions: defineTable(V.checkoutSessionFields)
     .index("by_userId", ["userId"])
     .index("by_stripeSessionId", ["stripeSessionId"]),
@@ -42,6 +44,8 @@ export const appTables = {
   deletedAccounts: defineTable(V.deletedAccountFields)
     .index("by_hashedUserId", ["hashedUserId"])
     .index("by_stripeCustomerId", ["stripeCustomerId"]),
+  // How many notes each user keeps, so the quota costs one read (model/notes.ts).
+  noteCounts: defineTable(V.noteCountFields).index("by_userId", ["userId"]),
 };
 
 export type AppTableName = keyof typeof appTables;
@@ -54,5 +58,8 @@ export default defineSchema({
   authVerifiers: authTables.authVerifiers.index("by_sessionId", ["sessionId"]),
   // State of data migrations (convex-helpers), see convex/migrations.ts.
   migrations: migrationsTable,
+  // Token buckets of convex-helpers' rate limiter (model/rateLimits.ts): a
+  // per-user bucket has key = the user's id; app-wide ones have no key.
+  ...rateLimitTables,
   ...appTables,
 });

@@ -3,6 +3,7 @@ import { accountsChapter } from "./accounts";
 import { billingChapter } from "./billing";
 import { creditsChapter } from "./credits";
 import { deletionChapter } from "./deletion";
+import { limitsChapter } from "./limits";
 import { operationsChapter } from "./operations";
 import { newBackend } from "../testing";
 
@@ -16,6 +17,7 @@ test("demo", async () => {
   const credits = await creditsChapter(t, ada);
   expect(credits.balance).toBe(credits.monthlyAllowance);
   await billingChapter(t, ada);
+  expect((await limitsChapter(ada)).made).toBe(30);
   expect((await operationsChapter(t)).ok).toBe(true);
   expect((await deletionChapter(t)).canceled).toBe(true);
   console.log("\nThe end: every line above came from the real Convex functions, run in memory.\n");

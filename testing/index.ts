@@ -7,6 +7,7 @@ export * from "./console";
 export * from "./credits";
 export * from "./db";
 export * from "./fakeStripe";
+export * from "./functions";
 export * from "./stripe";
 export * from "./stripeAccount";
 export * from "./stripeInvoices";

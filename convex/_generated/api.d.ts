@@ -36,6 +36,7 @@ import type * as model_entitlements from "../model/entitlements.js";
 import type * as model_ledger from "../model/ledger.js";
 import type * as model_notes from "../model/notes.js";
 import type * as model_profiles from "../model/profiles.js";
+import type * as model_rateLimits from "../model/rateLimits.js";
 import type * as model_reconcile from "../model/reconcile.js";
 import type * as model_refills from "../model/refills.js";
 import type * as model_reservations from "../model/reservations.js";
@@ -87,6 +88,7 @@ declare const fullApi: ApiFromModules<{
   "model/ledger": typeof model_ledger;
   "model/notes": typeof model_notes;
   "model/profiles": typeof model_profiles;
+  "model/rateLimits": typeof model_rateLimits;
   "model/reconcile": typeof model_reconcile;
   "model/refills": typeof model_refills;
   "model/reservations": typeof model_reservations;

@@ -223,6 +223,13 @@ export const deletedAccountFields = {
   updatedAt: v.number(),
 };
 
+/** How many notes a user keeps: the notes quota reads this row, not the notes. */
+export const noteCountFields = {
+  userId: v.id("users"),
+  count: v.number(),
+  updatedAt: v.number(),
+};
+
 // --- documents, as functions return them ---
 
 /** A table's fields plus Convex's system fields. */

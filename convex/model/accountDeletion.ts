@@ -14,6 +14,7 @@ import * as Customers from "./customers";
 import * as Ledger from "./ledger";
 import * as Notes from "./notes";
 import * as Profiles from "./profiles";
+import * as RateLimits from "./rateLimits";
 import * as Reservations from "./reservations";
 import * as Inbox from "./stripeInbox";
 import * as Subscriptions from "./subscriptions";
@@ -94,6 +95,16 @@ export const DELETION_STEPS: Step[] = [
   {
     covers: ["notes"],
     run: async (ctx, job, budget) => counted(await Notes.deleteNotes(ctx, job.userId, budget), budget),
+  },
+  {
+    covers: ["noteCounts"],
+    run: async (ctx, job) => counted(await Notes.deleteNoteCount(ctx, job.userId), 2),
+  },
+  {
+    // Per-user buckets are keyed by the user id (no userId field: the plan
+    // test cannot see them, so they are listed here by hand).
+    covers: ["rateLimits"],
+    run: async (ctx, job) => counted(await RateLimits.deleteUserBuckets(ctx, job.userId), 4),
   },
   {
     covers: ["creditReservations"],
