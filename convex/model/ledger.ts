@@ -93,6 +93,8 @@ export type BalanceChange = {
   kind: LedgerKind;
   reason?: string;
   idempotencyKey?: string;
+  /** Who made an operator's change: the admin's user id, or "cli". */
+  actor?: string;
   /** Other fields of the account to change in the same write. */
   fields?: AccountFields;
 };
@@ -115,6 +117,7 @@ export async function changeBalance(ctx: WriteCtx, account: Account, change: Bal
     kind: change.kind,
     reason: change.reason,
     idempotencyKey: change.idempotencyKey,
+    ...(change.actor === undefined ? {} : { actor: change.actor }),
   });
   return { ...account, ...change.fields, balance };
 }
