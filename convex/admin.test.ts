@@ -63,7 +63,9 @@ describe("a user cannot make themselves admin", () => {
     const before = await roles();
     // Validators reject fields a function does not declare.
     await expect(ada.as.mutation(api.profiles.updateProfile, { role: "admin" } as never)).rejects.toThrow();
-    await expect(ada.as.mutation(api.notes.create, { title: "x", body: "y", role: "admin" } as never)).rejects.toThrow();
+    await expect(
+      ada.as.mutation(api.notes.create, { title: "x", body: "y", role: "admin" } as never),
+    ).rejects.toThrow();
     await ada.as.mutation(api.profiles.updateProfile, { fullName: "Ada admin" });
     expect(await roles()).toEqual(before);
     await expectCode(CALLS.stats!(ada, ada), "FORBIDDEN");
@@ -110,10 +112,7 @@ describe("admins", () => {
       const paginationOpts = { numItems, cursor: null };
       await expectCode(admin.as.query(api.admin.listUsers, { paginationOpts }), "INVALID_ARGUMENT");
       await expectCode(admin.as.query(api.admin.listAudit, { paginationOpts }), "INVALID_ARGUMENT");
-      await expectCode(
-        admin.as.query(api.admin.listEvents, { status: "failed", paginationOpts }),
-        "INVALID_ARGUMENT",
-      );
+      await expectCode(admin.as.query(api.admin.listEvents, { status: "failed", paginationOpts }), "INVALID_ARGUMENT");
     }
   });
 

@@ -138,3 +138,18 @@ describe("admin:stats", () => {
     expect((await t.run((ctx) => Stats.read({ db: serviceDb(ctx.db) }))).users).toBe(1);
   });
 });
+
+test("a batch (a reconciliation page) writes its stats once, summed", async () => {
+  const t = newBackend();
+  await t.run(async (ctx) => {
+    const db = serviceDb(ctx.db);
+    await Stats.batched({ db }, async () => {
+      await Stats.add({ db }, { users: 1, free: 1 });
+      await Stats.add({ db }, { free: -1, pro: 1, activeSubscriptions: 1 });
+      await Stats.add({ db }, { free: -1, business: 1, activeSubscriptions: 1 });
+    });
+  });
+  const rows = await shardRows(t);
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ users: 1, free: -1, pro: 1, business: 1, activeSubscriptions: 2 });
+});

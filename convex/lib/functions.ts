@@ -98,7 +98,7 @@ export const adminAction = customAction(rawAction, {
   args: {},
   input: async (ctx) => {
     const adminId = await requireUserId(ctx);
-    const _checked: null = await ctx.runQuery(internal.admin.checkAdmin, { userId: adminId });
+    await ctx.runQuery(internal.admin.checkAdmin, { userId: adminId });
     return { ctx: { adminId }, args: {} };
   },
 });

@@ -119,4 +119,3 @@ export async function recordReplay(ctx: WriteCtx, actor: Audit.Actor, eventId: s
 export async function auditPage(ctx: ReadCtx, paginationOpts: PaginationOptions) {
   return await Audit.page(ctx, boundedPage(paginationOpts));
 }
-

@@ -20,8 +20,20 @@ export function pickShard(): number {
   return Math.floor(Math.random() * SHARDS);
 }
 
-/** Adds `delta` to the counters, in one random shard: one read (an index lookup) and one write. Nothing when all are 0. */
+// Deltas held back while a batch runs (`batched`), by the call's database.
+const pending = new WeakMap<object, StatsDelta>();
+
+/**
+ * Adds `delta` to the counters, in one random shard: one index read and one
+ * patch (or insert). Nothing when all are 0. Inside `batched`, held back and
+ * written once at the end of the batch.
+ */
 export async function add(ctx: WriteCtx, delta: StatsDelta, shard: number = pickShard()): Promise<void> {
+  const held = pending.get(ctx.db);
+  if (held !== undefined) {
+    for (const counter of COUNTERS) held[counter] = (held[counter] ?? 0) + (delta[counter] ?? 0);
+    return;
+  }
   const changes = COUNTERS.filter((counter) => (delta[counter] ?? 0) !== 0);
   if (changes.length === 0) return;
   const row = await ctx.db
@@ -37,6 +49,25 @@ export async function add(ctx: WriteCtx, delta: StatsDelta, shard: number = pick
   const patch: StatsDelta = {};
   for (const counter of changes) patch[counter] = row[counter] + delta[counter]!;
   await ctx.db.patch("statsShards", row._id, patch);
+}
+
+/**
+ * Runs `work` (a batch of many changes in one transaction, e.g. a page of
+ * reconciliation) with its stats changes summed and written once at the end:
+ * one shard write per batch instead of one per change.
+ */
+export async function batched<T>(ctx: WriteCtx, work: () => Promise<T>): Promise<T> {
+  if (pending.has(ctx.db)) return await work();
+  const held: StatsDelta = {};
+  pending.set(ctx.db, held);
+  try {
+    const result = await work();
+    pending.delete(ctx.db);
+    await add(ctx, held);
+    return result;
+  } finally {
+    pending.delete(ctx.db);
+  }
 }
 
 /** The counts, summed over every shard: reads at most SHARDS documents, whatever the number of users. */

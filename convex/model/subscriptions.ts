@@ -105,7 +105,12 @@ export function planOf(subs: readonly Subscription[]): PlanId {
  * does, and only then are the user's other subscriptions needed (`userSubs`
  * when the caller holds them, else read).
  */
-async function count(ctx: WriteCtx, before: Subscription | null, after: Subscription, userSubs?: readonly Subscription[]) {
+async function count(
+  ctx: WriteCtx,
+  before: Subscription | null,
+  after: Subscription,
+  userSubs?: readonly Subscription[],
+) {
   const good = (sub: Subscription | null) => (sub !== null && isInGoodStanding(sub.status) ? 1 : 0);
   const activeDelta = good(after) - good(before);
   const rowPlan = (sub: Subscription | null) => (sub === null ? "free" : entitledPlanId(sub));
