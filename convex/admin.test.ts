@@ -210,3 +210,27 @@ describe("admins", () => {
     expect(entry).toMatchObject({ kind: "refund", actor: "cli" });
   });
 });
+
+describe("hooks for account deletion", () => {
+  test("anonymizeUser replaces a user's id in audit rows about them and by them, in batches", async () => {
+    const { t, ada, admin } = await cast();
+    for (let i = 0; i < 3; i++) {
+      await admin.as.mutation(api.admin.adjustCredits, { userId: ada.userId, delta: 1, reason: `r${i}` });
+    }
+    await admin.as.mutation(api.admin.adjustCredits, { userId: admin.userId, delta: 1, reason: "self" });
+    const { serviceDb } = await import("./lib/db");
+    const Audit = await import("./model/audit");
+    const run = (userId: typeof ada.userId, hashed: string) =>
+      t.run((ctx) => Audit.anonymizeUser({ db: serviceDb(ctx.db) }, userId, hashed, 2));
+    expect(await run(ada.userId, "deleted:ada")).toEqual({ more: true });
+    expect(await run(ada.userId, "deleted:ada")).toEqual({ more: false });
+    const rows = await auditOf(t);
+    expect(rows.filter((row) => row.target === ada.userId)).toEqual([]);
+    expect(rows.filter((row) => row.target === "deleted:ada")).toHaveLength(3);
+    // The admin's own rows: as actor (4) and as target (the grant, the self-adjustment).
+    while ((await run(admin.userId, "deleted:admin")).more);
+    const after = await auditOf(t);
+    expect(after.some((row) => row.actor === admin.userId || row.target === admin.userId)).toBe(false);
+    expect(after.filter((row) => row.actor === "deleted:admin")).toHaveLength(4);
+  });
+});
