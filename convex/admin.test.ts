@@ -5,6 +5,7 @@ import {
   expectCode,
   MAR_1,
   newBackend,
+  registeredFunctions,
   seedAdmin,
   seedUser,
   sendOk,
@@ -41,6 +42,13 @@ const CALLS: Record<string, (user: TestUser, target: TestUser) => Promise<unknow
 };
 
 describe("admin functions refuse signed-in users who are not admins", () => {
+  test("every public admin function is tested here", async () => {
+    const admin = Object.entries(await registeredFunctions())
+      .filter(([name, kind]) => name.startsWith("admin:") && kind.startsWith("public"))
+      .map(([name]) => name.slice("admin:".length));
+    expect(admin.sort()).toEqual(Object.keys(CALLS).sort());
+  });
+
   test.each(Object.entries(CALLS))("%s: FORBIDDEN, nothing changed", async (_name, call) => {
     const { t, ada } = await cast();
     await sendOk(t, "customer.subscription.created", stripeCustomer(ada).subscription(), MAR_1, { id: "evt_ada_sub" });

@@ -5,7 +5,7 @@ import type { PaginationOptions } from "convex/server";
 import type { Doc } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import { fail } from "../lib/errors";
-import { integerInRange } from "../lib/validate";
+import { pageOptions } from "../lib/validate";
 import type { StripeEventStatus } from "../lib/validators";
 import * as Audit from "./audit";
 import * as Credits from "./credits";
@@ -14,17 +14,9 @@ import * as Profiles from "./profiles";
 import * as Inbox from "./stripeInbox";
 import * as Subscriptions from "./subscriptions";
 
-/** The most rows one admin page may ask for. */
-export const MAX_PAGE = 100;
 /** What `userDetail` shows of a user's history. */
 export const LATEST_LEDGER = 50;
 export const LATEST_EVENTS = 20;
-
-/** A page request of 1..MAX_PAGE rows, else INVALID_ARGUMENT (until a shared helper exists). */
-export function boundedPage(paginationOpts: PaginationOptions): PaginationOptions {
-  integerInRange("paginationOpts.numItems", paginationOpts.numItems, 1, MAX_PAGE);
-  return paginationOpts;
-}
 
 /** One user as admins list them: two more index reads (credits, subscriptions) per profile. */
 async function userRow(ctx: ReadCtx, profile: Doc<"profiles">) {
@@ -46,7 +38,7 @@ async function userRow(ctx: ReadCtx, profile: Doc<"profiles">) {
 
 /** Users a page at a time (oldest first), or the one(s) with `email` through the profiles' e-mail index. */
 export async function listUsers(ctx: ReadCtx, paginationOpts: PaginationOptions, email?: string) {
-  const page = await Profiles.profilePage(ctx, boundedPage(paginationOpts), email);
+  const page = await Profiles.profilePage(ctx, pageOptions(paginationOpts), email);
   return { ...page, page: await Promise.all(page.page.map((profile) => userRow(ctx, profile))) };
 }
 
@@ -106,7 +98,7 @@ export async function adjustCredits(ctx: WriteCtx, actor: Audit.Actor, args: Adm
 
 /** Events with `status`, newest first, a bounded page at a time. */
 export async function listEvents(ctx: ReadCtx, status: StripeEventStatus, paginationOpts: PaginationOptions) {
-  return await Inbox.eventPage(ctx, status, boundedPage(paginationOpts));
+  return await Inbox.eventPage(ctx, status, pageOptions(paginationOpts));
 }
 
 /** Audits a replay of `eventId` (after it ran): the target is the event's user, if it has one. */
@@ -117,5 +109,5 @@ export async function recordReplay(ctx: WriteCtx, actor: Audit.Actor, eventId: s
 
 /** The audit log, newest first, a bounded page at a time. */
 export async function auditPage(ctx: ReadCtx, paginationOpts: PaginationOptions) {
-  return await Audit.page(ctx, boundedPage(paginationOpts));
+  return await Audit.page(ctx, pageOptions(paginationOpts));
 }
