@@ -17,7 +17,9 @@ import {
   MAR_1,
   newBackend,
   scheduledStates,
+  seedAdmin,
   seedUser,
+  statsOf,
   sendOk,
   signUpWithPassword,
   snapshot,
@@ -87,7 +89,8 @@ const SUBSCRIPTION_DELETE = "DELETE /v1/subscriptions/*";
  * and `ledgerEntries` more ledger entries, a note, a Checkout session, her
  * Stripe customer and active pro subscription, Stripe events naming her, and
  * Convex Auth's records (account, session, refresh token, verifier,
- * verification code, sign-in rate limit).
+ * verification code, sign-in rate limit), an admin role and audit rows by
+ * and about her.
  */
 async function adaWithEverything(t: Backend, ledgerEntries: number) {
   const ada = await signUpWithPassword(t, "ada@example.com");
@@ -133,6 +136,11 @@ async function adaWithEverything(t: Backend, ledgerEntries: number) {
     await ctx.db.insert("authRateLimits", { identifier: accounts[0]!._id, lastAttemptTime: MAR_1, attemptsLeft: 9 });
     return { sessions: sessions.map((s) => s._id as string), accounts: accounts.map((a) => a._id as string) };
   });
+  // She is an admin, corrected another user's credits, and had hers corrected by another admin (audited).
+  await t.mutation(internal.admin.grantAdmin, { email: "ada@example.com" });
+  const grace = await seedAdmin(t, "grace@example.com");
+  await ada.as.mutation(api.admin.adjustCredits, { userId: grace.userId, delta: 5, reason: "thanks" });
+  await grace.as.mutation(api.admin.adjustCredits, { userId, delta: 7, reason: "goodwill" });
   await seedLedger(t, userId, ledgerEntries);
   const needles = [userId, ...ids.sessions, ...ids.accounts, "ada@example.com", "Ada Lovelace"];
   return { ada, stripe, needles };
@@ -177,9 +185,14 @@ test("a deleted account leaves nothing that names it: every table checked, the s
   const t = newBackend(true);
   const { ada, stripe, needles } = await adaWithEverything(t, 1_500);
   const before = await t.run(async (ctx) => ({
-    balance: (await ctx.db.query("credits").first())!.balance,
+    balance: (await ctx.db
+      .query("credits")
+      .withIndex("by_userId", (q) => q.eq("userId", ada.userId))
+      .unique())!.balance,
     events: (await ctx.db.query("stripeEvents").collect()).length,
+    audit: (await ctx.db.query("adminAudit").collect()).length,
   }));
+  const statsBefore = await statsOf(t);
   expect(await rowsNaming(t, needles)).not.toEqual([]);
   const requests = fakeStripe({ [SUBSCRIPTION_DELETE]: () => stripe.subscription({ status: "canceled" }) });
 
@@ -197,8 +210,26 @@ test("a deleted account leaves nothing that names it: every table checked, the s
   const paid = JSON.parse(events.find((e) => e.type === "invoice.paid")!.payload) as { data: { object: object } };
   expect(paid.data.object).toMatchObject({ customer: stripe.customer, amount_paid: 2000, customer_email: null });
   expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["DELETE /v1/subscriptions/sub_ada"]);
+  // The audit log keeps every row, Ada's id replaced by the hash; admin:stats lose one pro user with a live subscription.
+  const hashed = await hashUserId(ada.userId);
+  const audit = await t.run((ctx) => ctx.db.query("adminAudit").collect());
+  expect(audit).toHaveLength(before.audit);
+  expect(audit.filter((row) => row.target === hashed || row.actor === hashed).length).toBe(3);
+  // What she did as an admin stays in Grace's ledger, by the hash.
+  const graceLedger = await t.run((ctx) =>
+    ctx.db
+      .query("creditLedger")
+      .withIndex("by_actor", (q) => q.eq("actor", hashed))
+      .collect(),
+  );
+  expect(graceLedger).toMatchObject([{ delta: 5, reason: "thanks" }]);
+  expect(await statsOf(t)).toEqual({
+    users: statsBefore.users - 1,
+    byPlan: { ...statsBefore.byPlan, pro: statsBefore.byPlan.pro - 1 },
+    activeSubscriptions: statsBefore.activeSubscriptions - 1,
+  });
   expect(await remnant(t)).toMatchObject({
-    hashedUserId: await hashUserId(ada.userId),
+    hashedUserId: hashed,
     deletedAt: MAR_1 + HOUR,
     completedAt: expect.any(Number),
     finalBalance: before.balance + 5, // the 5 held by the reservation included

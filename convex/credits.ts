@@ -6,6 +6,7 @@ import type { MutationCtx } from "./_generated/server";
 import { internalMutation, userMutation, userQuery } from "./lib/functions";
 import * as V from "./lib/validators";
 import * as Credits from "./model/credits";
+import * as Operators from "./model/operators";
 import * as Ledger from "./model/ledger";
 import * as RateLimits from "./model/rateLimits";
 import * as Refills from "./model/refills";
@@ -109,7 +110,7 @@ export const refillDue = internalMutation({
   },
 });
 
-/** An operator's correction or refund (`npx convex run credits:adjustCredits`). */
+/** An operator's correction or refund (`npx convex run credits:adjustCredits`), audited with actor "cli". */
 export const adjustCredits = internalMutation({
   args: {
     userId: v.id("users"),
@@ -119,5 +120,5 @@ export const adjustCredits = internalMutation({
     kind: v.optional(v.union(v.literal("adjust"), v.literal("refund"))),
   },
   returns: V.creditBalance,
-  handler: (ctx, { userId, ...args }) => Credits.adjust(ctx, userId, args),
+  handler: (ctx, args) => Operators.adjustCredits(ctx, "cli", args),
 });

@@ -11,7 +11,7 @@ import * as V from "./lib/validators";
  * written by one model module: see README, "Layout".
  */
 export const appTables = {
-  profiles: defineTable(V.profileFields).index("by_userId", ["userId"]),
+  profiles: defineTable(V.profileFields).index("by_userId", ["userId"]).index("by_email", ["email"]),
   subscriptions: defineTable(V.subscriptionFields)
     .index("by_userId", ["userId"])
     .index("by_stripeCustomerId", ["stripeCustomerId"])
@@ -21,7 +21,8 @@ export const appTables = {
     .index("by_stripeCustomerId", ["stripeCustomerId"]),
   stripeEvents: defineTable(V.stripeEventFields)
     .index("by_eventId", ["eventId"])
-    // Account deletion finds the events that name a user, or their customer, to scrub them.
+    // An admin reads a user's latest events (admin:getUser); account deletion
+    // finds the events that name a user, or their customer, to scrub them.
     .index("by_userId", ["userId"])
     .index("by_stripeCustomerId", ["stripeCustomerId"])
     // Listing by status reads newest first through the index's _creationTime.
@@ -31,7 +32,9 @@ export const appTables = {
   creditLedger: defineTable(V.ledgerEntryFields)
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- history is read newest first by time
     .index("by_userId", ["userId"])
-    .index("by_userId_and_idempotencyKey", ["userId", "idempotencyKey"]),
+    .index("by_userId_and_idempotencyKey", ["userId", "idempotencyKey"])
+    // Account deletion finds the entries a deleted admin made on others' accounts.
+    .index("by_actor", ["actor"]),
   // One row per reservation, kept after it ends so a late commit is a CONFLICT, not a NOT_FOUND.
   // The quota of held reservations is counted through `by_userId_and_status` (model/reservations.ts).
   creditReservations: defineTable(V.creditReservationFields).index("by_userId_and_status", ["userId", "status"]),
@@ -46,6 +49,12 @@ export const appTables = {
     .index("by_stripeCustomerId", ["stripeCustomerId"]),
   // How many notes each user keeps, so the quota costs one read (model/notes.ts).
   noteCounts: defineTable(V.noteCountFields).index("by_userId", ["userId"]),
+  // Admins only: no row means an ordinary user. No row rule, so no public function sees it (model/admins.ts).
+  roles: defineTable(V.roleFields).index("by_userId", ["userId"]),
+  // Every admin and operator change; newest first by _creationTime (model/audit.ts).
+  adminAudit: defineTable(V.adminAuditFields).index("by_target", ["target"]).index("by_actor", ["actor"]),
+  // Sharded counters for admin:stats: writers pick a shard at random, so they rarely conflict (model/stats.ts).
+  statsShards: defineTable(V.statsShardFields).index("by_shard", ["shard"]),
 };
 
 export type AppTableName = keyof typeof appTables;

@@ -2,12 +2,15 @@
 // account, the batches that carry it out, and the owner of `deletedAccounts`
 // (the one remnant). Each step calls the owner module of its tables; this
 // module only orders them and keeps the books. README: "Account deletion".
+import { omit } from "convex-helpers";
 import type { Doc, Id, TableNames } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import { fail } from "../lib/errors";
 import type { Infer } from "convex/values";
 import type { cancellationStatus } from "../lib/validators";
 import { ACCOUNT_DELETION } from "../../src/limits";
+import * as Admins from "./admins";
+import * as Audit from "./audit";
 import * as AuthRecords from "./authRecords";
 import * as Checkouts from "./checkouts";
 import * as Customers from "./customers";
@@ -16,11 +19,14 @@ import * as Notes from "./notes";
 import * as Profiles from "./profiles";
 import * as RateLimits from "./rateLimits";
 import * as Reservations from "./reservations";
+import * as Stats from "./stats";
 import * as Inbox from "./stripeInbox";
 import * as Subscriptions from "./subscriptions";
 
 /** What the batches carry from one to the next (the `pending` field of the deletedAccounts row). */
 export type DeletionJob = NonNullable<Doc<"deletedAccounts">["pending"]>;
+/** What a step sees: the job, and the hashed id that replaces the user's where a row is kept. */
+type StepJob = DeletionJob & { hashedUserId: string };
 
 type StepResult = {
   /** Rows deleted or scrubbed. */
@@ -41,7 +47,7 @@ type StepResult = {
 type Step = {
   /** The tables whose rows of the user this step removes (or scrubs). */
   covers: TableNames[];
-  run: (ctx: WriteCtx, job: DeletionJob, budget: number) => Promise<StepResult>;
+  run: (ctx: WriteCtx, job: StepJob, budget: number) => Promise<StepResult>;
 };
 
 const counted = (deleted: number, budget: number): StepResult => ({
@@ -60,7 +66,20 @@ const counted = (deleted: number, budget: number): StepResult => ({
  */
 export const DELETION_STEPS: Step[] = [
   { covers: ["users"], run: async (ctx, job) => counted(await AuthRecords.deleteUser(ctx, job.userId), 2) },
-  { covers: ["profiles"], run: async (ctx, job) => counted(await Profiles.deleteProfile(ctx, job.userId), 2) },
+  // An admin's powers go with the account, at once.
+  { covers: ["roles"], run: async (ctx, job) => counted(await Admins.removeRole(ctx, job.userId), 2) },
+  {
+    // Sign-up counted the user when it made the profile: the counters of
+    // admin:stats lose them (and their plan and live subscriptions) with it.
+    covers: ["profiles"],
+    run: async (ctx, job) => {
+      const deleted = await Profiles.deleteProfile(ctx, job.userId);
+      if (deleted > 0) {
+        await Stats.onUserDeleted(ctx, Subscriptions.countedAs(await Subscriptions.listForUser(ctx, job.userId)));
+      }
+      return counted(deleted, 2);
+    },
+  },
   {
     covers: ["credits"],
     run: async (ctx, job) => {
@@ -114,8 +133,22 @@ export const DELETION_STEPS: Step[] = [
     },
   },
   {
+    // Their entries go; entries they made as an admin on other accounts stay, the actor hashed.
     covers: ["creditLedger"],
-    run: async (ctx, job, budget) => counted(await Ledger.deleteLedgerEntries(ctx, job.userId, budget), budget),
+    run: async (ctx, job, budget) => {
+      const deleted = await Ledger.deleteLedgerEntries(ctx, job.userId, budget);
+      if (deleted >= budget) return counted(deleted, budget);
+      const changed = await Ledger.anonymizeActor(ctx, job.userId, job.hashedUserId, budget - deleted);
+      return { deleted: deleted + changed, used: Math.max(1, deleted + changed), done: changed < budget - deleted };
+    },
+  },
+  {
+    // Kept, with the user's id replaced by the hash: what admins did, and to whom.
+    covers: ["adminAudit"],
+    run: async (ctx, job, budget) => {
+      const { changed, more } = await Audit.anonymizeUser(ctx, job.userId, job.hashedUserId, budget);
+      return { deleted: changed, used: Math.max(1, changed), done: !more };
+    },
   },
   {
     // Scrubbed, not deleted: the inbox is the record of what Stripe sent (money
@@ -132,6 +165,7 @@ export const DELETION_STEPS: Step[] = [
 export const KEPT_TABLES: Partial<Record<TableNames, string>> = {
   migrations: "the state of data migrations: names no user",
   deletedAccounts: "the remnant for the books: a salted hash of the user id, no e-mail or name",
+  statsShards: "counters of admin:stats, named by shard: the profile step takes the user out of them",
 };
 
 /**
@@ -188,7 +222,7 @@ export async function runBatch(ctx: WriteCtx, deletionId: Id<"deletedAccounts">,
   const row = await ctx.db.get("deletedAccounts", deletionId);
   const outcome: BatchOutcome = { deletionId, deleted: 0, more: false, cancel: [], expiryJobs: [] };
   if (row?.pending === undefined) return outcome;
-  const job: DeletionJob = { ...row.pending };
+  const job: StepJob = { ...row.pending, hashedUserId: row.hashedUserId };
   let budget: number = ACCOUNT_DELETION.batchSize;
   let credits = 0;
   while (budget > 0 && job.step < DELETION_STEPS.length) {
@@ -217,7 +251,7 @@ export async function runBatch(ctx: WriteCtx, deletionId: Id<"deletedAccounts">,
       })),
     ],
     // The last batch drops what named the user.
-    pending: outcome.more ? job : undefined,
+    pending: outcome.more ? omit(job, ["hashedUserId"]) : undefined,
     completedAt: outcome.more ? null : now,
   });
   return outcome;

@@ -93,6 +93,8 @@ export type BalanceChange = {
   kind: LedgerKind;
   reason?: string;
   idempotencyKey?: string;
+  /** Who made an operator's change: the admin's user id, or "cli". */
+  actor?: string;
   /** Other fields of the account to change in the same write. */
   fields?: AccountFields;
 };
@@ -115,6 +117,7 @@ export async function changeBalance(ctx: WriteCtx, account: Account, change: Bal
     kind: change.kind,
     reason: change.reason,
     idempotencyKey: change.idempotencyKey,
+    ...(change.actor === undefined ? {} : { actor: change.actor }),
   });
   return { ...account, ...change.fields, balance };
 }
@@ -168,5 +171,19 @@ export async function deleteLedgerEntries(ctx: WriteCtx, userId: Id<"users">, li
     .withIndex("by_userId", (q) => q.eq("userId", userId))
     .take(limit);
   for (const entry of entries) await ctx.db.delete("creditLedger", entry._id);
+  return entries.length;
+}
+
+/**
+ * Replaces a deleted admin's id with `hashed` as the actor of up to `limit`
+ * entries they made on other accounts (the entries stay: they are those
+ * accounts' history); returns how many.
+ */
+export async function anonymizeActor(ctx: WriteCtx, userId: Id<"users">, hashed: string, limit: number) {
+  const entries = await ctx.db
+    .query("creditLedger")
+    .withIndex("by_actor", (q) => q.eq("actor", userId))
+    .take(limit);
+  for (const entry of entries) await ctx.db.patch("creditLedger", entry._id, { actor: hashed });
   return entries.length;
 }
