@@ -274,6 +274,9 @@ test("after deletion the old token finds nothing and writes nothing; late webhoo
     ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
     ada.as.action(api.billing.createPortalSession, {}),
     ada.as.mutation(api.users.deleteAccount, {}),
+    // She was an admin: her token is no longer one.
+    ada.as.query(api.admin.stats, {}),
+    ada.as.mutation(api.admin.adjustCredits, { userId: ada.userId, delta: 1, reason: "x" }),
   ];
   for (const call of refused) await expectCode(call, "UNAUTHENTICATED");
   expect(await snapshot(t)).toEqual(afterDeletion);

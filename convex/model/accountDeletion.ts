@@ -99,6 +99,14 @@ export const DELETION_STEPS: Step[] = [
     run: async (ctx, job, budget) => counted(await Customers.deleteCustomerLinks(ctx, job.userId, budget), budget),
   },
   {
+    // Early, so held reservations' expiries are cancelled before they could fire on a deleted account.
+    covers: ["creditReservations"],
+    run: async (ctx, job, budget) => {
+      const { deleted, held, expiryJobs } = await Reservations.deleteReservations(ctx, job.userId, budget);
+      return { ...counted(deleted, budget), credits: held, expiryJobs };
+    },
+  },
+  {
     covers: ["authSessions", "authRefreshTokens", "authVerifiers"],
     run: async (ctx, job, budget) => counted(await AuthRecords.deleteSessions(ctx, job.userId, budget), budget),
   },
@@ -124,13 +132,6 @@ export const DELETION_STEPS: Step[] = [
     // test cannot see them, so they are listed here by hand).
     covers: ["rateLimits"],
     run: async (ctx, job) => counted(await RateLimits.deleteUserBuckets(ctx, job.userId), 4),
-  },
-  {
-    covers: ["creditReservations"],
-    run: async (ctx, job, budget) => {
-      const { deleted, held, expiryJobs } = await Reservations.deleteReservations(ctx, job.userId, budget);
-      return { ...counted(deleted, budget), credits: held, expiryJobs };
-    },
   },
   {
     // Their entries go; entries they made as an admin on other accounts stay, the actor hashed.

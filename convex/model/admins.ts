@@ -24,9 +24,15 @@ async function roleRow(ctx: ReadCtx, userId: Id<"users">) {
     .unique();
 }
 
-/** The admin builders' check: FORBIDDEN unless `userId` is an admin. */
+/**
+ * The admin builders' check: FORBIDDEN unless `userId` is an admin, or
+ * UNAUTHENTICATED when the account no longer exists (a deleted admin's token
+ * still parses; that read is paid by refused calls only).
+ */
 export async function requireAdmin(ctx: ReadCtx, userId: Id<"users">): Promise<void> {
-  if ((await roleOf(ctx, userId)) !== "admin") fail("FORBIDDEN", "Admins only");
+  if ((await roleOf(ctx, userId)) === "admin") return;
+  if ((await ctx.db.get("users", userId)) === null) fail("UNAUTHENTICATED", "This account no longer exists");
+  fail("FORBIDDEN", "Admins only");
 }
 
 /** The user with this e-mail (through the profiles' e-mail index), or NOT_FOUND / CONFLICT. */
