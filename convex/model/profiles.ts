@@ -2,7 +2,8 @@
 import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import { fail } from "../lib/errors";
-import { httpsUrl, trimmedText } from "../lib/validate";
+import { cleanText } from "../lib/text";
+import { httpsUrl } from "../lib/validate";
 
 /** The user's profile, or null. */
 export async function getProfile(ctx: ReadCtx, userId: Id<"users">) {
@@ -30,7 +31,7 @@ export type ProfileChanges = { fullName?: string | null; avatarUrl?: string | nu
 export async function updateProfile(ctx: WriteCtx, userId: Id<"users">, changes: ProfileChanges) {
   const patch: { fullName?: string; avatarUrl?: string } = {};
   if (changes.fullName !== undefined) {
-    patch.fullName = changes.fullName === null ? undefined : trimmedText("fullName", changes.fullName, 1, 100);
+    patch.fullName = changes.fullName === null ? undefined : cleanText("fullName", changes.fullName, 1, 100);
   }
   if (changes.avatarUrl !== undefined) {
     patch.avatarUrl = changes.avatarUrl === null ? undefined : httpsUrl("avatarUrl", changes.avatarUrl);
