@@ -51,6 +51,7 @@ import type * as model_time from "../model/time.js";
 import type * as model_users from "../model/users.js";
 import type * as notes from "../notes.js";
 import type * as profiles from "../profiles.js";
+import type * as retention from "../retention.js";
 import type * as stripeEvents from "../stripeEvents.js";
 import type * as stripeOps from "../stripeOps.js";
 import type * as subscriptions from "../subscriptions.js";
@@ -103,6 +104,7 @@ declare const fullApi: ApiFromModules<{
   "model/users": typeof model_users;
   notes: typeof notes;
   profiles: typeof profiles;
+  retention: typeof retention;
   stripeEvents: typeof stripeEvents;
   stripeOps: typeof stripeOps;
   subscriptions: typeof subscriptions;
