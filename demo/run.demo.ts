@@ -5,6 +5,10 @@ import { creditsChapter } from "./credits";
 import { operationsChapter } from "./operations";
 import { newBackend } from "../testing";
 
+// E-mail verification on, as in production: sign-ups enter the code from the
+// e-mail (a fake Resend keeps it) before they are signed in and get free credits.
+process.env.AUTH_RESEND_KEY = "re_demo";
+
 test("demo", async () => {
   // A clock the story can move: a month has to pass for the refill, and the
   // billing chapter goes on from there.
