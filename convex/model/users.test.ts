@@ -29,8 +29,9 @@ test("weak passwords are refused with a hint; long passphrases pass", () => {
   for (const strong of ["correct-horse-1", "zebra lantern quietly forty", "Tr0ub4dor&3xyz!"]) {
     expect(passwordStrength(strong), strong).toBeNull();
   }
-  // 128 characters is still allowed.
+  // 128 characters is still allowed; the estimator reads the first 64.
   expect(passwordStrength("correct horse battery staple ".repeat(5).slice(0, 128))).toBeNull();
+  expect(passwordStrength(`${"ab".repeat(32)}${"zebra lantern quietly forty ".repeat(2)}`)).toMatch(/too easy/);
 });
 
 test("OAuth profile data is reduced to what a profile may hold, never failing sign-up", () => {
