@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { api } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import { creditsOf, expectCode, newBackend, seedUser, snapshot, startSignUp } from "../testing";
 
 // Every public text field goes through lib/text.ts: what is stored is NFC,
@@ -14,6 +14,17 @@ describe("user text is stored clean", () => {
       avatarUrl: "https://CDN.Example.com/a/../ada pic.png",
     });
     expect(updated).toMatchObject({ fullName: "Ada Lovelace", avatarUrl: "https://cdn.example.com/ada%20pic.png" });
+  });
+
+  test("profile made by an operator (internal.users.createProfile): the same rules", async () => {
+    const t = newBackend();
+    const userId = await t.run((ctx) => ctx.db.insert("users", { email: "ada@example.com" }));
+    const args = { userId, email: "ada@example.com", avatarUrl: "https://X.example/a" };
+    await expectCode(t.mutation(internal.users.createProfile, { ...args, fullName: "\u200B" }), "INVALID_ARGUMENT");
+    await t.mutation(internal.users.createProfile, { ...args, fullName: " Ada\u202E " });
+    expect(await snapshot(t, ["profiles"])).toEqual({
+      profiles: [expect.objectContaining({ fullName: "Ada", avatarUrl: "https://x.example/a" })],
+    });
   });
 
   test.each([

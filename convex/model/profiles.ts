@@ -15,11 +15,20 @@ export async function getProfile(ctx: ReadCtx, userId: Id<"users">) {
 
 export type NewProfile = { userId: Id<"users">; email: string; fullName?: string; avatarUrl?: string };
 
-/** Creates the user's profile. Idempotent: an existing profile is returned unchanged. */
+/**
+ * Creates the user's profile, its fields held to the same rules as
+ * `updateProfile` (clean text, a normalized https: URL). Idempotent: an
+ * existing profile is returned unchanged.
+ */
 export async function createProfile(ctx: WriteCtx, profile: NewProfile) {
   const existing = await getProfile(ctx, profile.userId);
   if (existing !== null) return { created: false, profileId: existing._id };
-  return { created: true, profileId: await ctx.db.insert("profiles", profile) };
+  const row = {
+    ...profile,
+    fullName: profile.fullName === undefined ? undefined : cleanText("fullName", profile.fullName, 1, 100),
+    avatarUrl: profile.avatarUrl === undefined ? undefined : httpsUrl("avatarUrl", profile.avatarUrl),
+  };
+  return { created: true, profileId: await ctx.db.insert("profiles", row) };
 }
 
 export type ProfileChanges = { fullName?: string | null; avatarUrl?: string | null };
