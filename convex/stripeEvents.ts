@@ -65,7 +65,11 @@ export const replay = internalAction({
   handler: async (ctx, { eventId }): Promise<Delivery> => {
     const body = await ctx.runQuery(internal.stripeEvents.payloadOf, { eventId });
     if (body === null) {
-      fail("NOT_FOUND", `No stored payload for event ${eventId} (unknown, too large to keep, or emptied by retention)`, { eventId });
+      fail(
+        "NOT_FOUND",
+        `No stored payload for event ${eventId} (unknown, too large to keep, or emptied by retention)`,
+        { eventId },
+      );
     }
     return await deliver(ctx, body, true);
   },
