@@ -6,6 +6,7 @@ import type { GenericDatabaseWriter } from "convex/server";
 import type { DataModel } from "./_generated/dataModel";
 import { serviceDb } from "./lib/db";
 import { fail } from "./lib/errors";
+import * as RateLimits from "./model/rateLimits";
 import { ResendOTP } from "./lib/resendOtp";
 import { emailAddress, onAuthenticated, passwordStrength } from "./model/users";
 
@@ -65,6 +66,9 @@ export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
     async afterUserCreatedOrUpdated(ctx, { userId, existingUserId, profile, type }) {
       const db = serviceDb(ctx.db as unknown as GenericDatabaseWriter<DataModel>);
       const isNew = existingUserId === null;
+      // The app-wide backstop on new accounts (RATE_LIMITS.signUps). Refused,
+      // it rolls back the whole sign-up: no user, no account, no credits.
+      if (isNew) await RateLimits.spend({ db }, "signUps", null);
       await onAuthenticated({ db }, { userId, isNew, type, profile, requireVerifiedEmail: verify !== undefined });
     },
   },

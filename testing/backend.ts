@@ -7,7 +7,7 @@ import type { Id } from "../convex/_generated/dataModel";
 import { serviceDb } from "../convex/lib/db";
 import { onSignUp } from "../convex/model/users";
 import schema from "../convex/schema";
-import { currentOutbox } from "./email";
+import { ensureResend } from "./email";
 
 /** Every deployed module (files with two dots, like tests, are not deployed). */
 export const modules = import.meta.glob(["../convex/**/*.*s", "!../convex/**/*.*.*s"]);
@@ -67,15 +67,15 @@ function userFromTokens(t: Backend, tokens: { token: string } | null | undefined
 
 /**
  * Signs up through the real Password provider (and its callbacks) and returns
- * the signed-in user. When e-mail verification is on (AUTH_RESEND_KEY), the
- * user enters the code from the e-mail the fake Resend kept (`stubResend`
- * first), as a person would.
+ * the signed-in user. When e-mail verification is on (AUTH_RESEND_KEY set in
+ * the test file), the code goes to a fake Resend (`stubResend`, installed if
+ * `fetch` is not one) and the user enters it from the e-mail, as a person would.
  */
 export async function signUpWithPassword(t: Backend, email: string, password = "correct-horse-1"): Promise<TestUser> {
+  const outbox = process.env.AUTH_RESEND_KEY ? ensureResend() : null;
   const result = await startSignUp(t, email, password);
   if (result.tokens) return userFromTokens(t, result.tokens);
-  const outbox = currentOutbox();
-  if (outbox === null) throw new Error("sign-up waits for e-mail verification: call stubResend() first");
+  if (outbox === null) throw new Error("sign-up waits for e-mail verification, but AUTH_RESEND_KEY is not set");
   return await verifyEmail(t, email, outbox.codeFor(email.trim().toLowerCase()));
 }
 

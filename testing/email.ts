@@ -11,30 +11,34 @@ export type Outbox = {
   codeFor(email: string): string;
 };
 
-let current: Outbox | null = null;
-
-/** The outbox of the latest `stubResend`, or null. */
-export function currentOutbox(): Outbox | null {
-  return current;
-}
+type Fetch = typeof globalThis.fetch;
+/** The platform's fetch, as it was before any test stubbed it. */
+const realFetch: Fetch = globalThis.fetch;
+let current: { outbox: Outbox; fetch: Fetch } | null = null;
 
 /**
  * Replaces `fetch` with a fake Resend that accepts every e-mail and keeps it.
- * Any other host fails the call. Undo with `vi.unstubAllGlobals()`.
+ * Requests to other hosts go to the fetch stubbed before it (e.g. `stubStripe`'s),
+ * or fail when there was none. Undo with `vi.unstubAllGlobals()`.
  */
 export function stubResend(): Outbox {
+  const previous = globalThis.fetch;
   const messages: SentEmail[] = [];
-  vi.stubGlobal("fetch", async (input: string | URL | Request, init?: RequestInit) => {
+  const fake = async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.hostname !== "api.resend.com") throw new Error(`unexpected fetch to ${url.hostname}`);
+    if (url.hostname !== "api.resend.com") {
+      if (previous === realFetch) throw new Error(`unexpected fetch to ${url.hostname}`);
+      return await previous(input, init);
+    }
     const body = JSON.parse(String(init?.body)) as Omit<SentEmail, "apiKey">;
     const apiKey = new Headers(init?.headers as HeadersInit).get("authorization")?.replace(/^Bearer /, "") ?? "";
     messages.push({ ...body, apiKey });
     return new Response(JSON.stringify({ id: `email_${messages.length}` }), {
       headers: { "content-type": "application/json" },
     });
-  });
-  current = {
+  };
+  vi.stubGlobal("fetch", fake);
+  const outbox: Outbox = {
     messages,
     codeFor(email) {
       const message = messages.findLast((m) => m.to.includes(email));
@@ -43,5 +47,11 @@ export function stubResend(): Outbox {
       return code;
     },
   };
-  return current;
+  current = { outbox, fetch: fake };
+  return outbox;
+}
+
+/** The fake Resend `fetch` goes to now, installing one (over whatever is stubbed) if it is not. */
+export function ensureResend(): Outbox {
+  return current !== null && globalThis.fetch === current.fetch ? current.outbox : stubResend();
 }

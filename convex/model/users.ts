@@ -5,6 +5,7 @@ import { clean, hasInvisible } from "../lib/text";
 import { httpsUrl } from "../lib/validate";
 import { getAccount, grantSignupAllowance, openAccount } from "./ledger";
 import { createProfile, type NewProfile } from "./profiles";
+import * as Stats from "./stats";
 
 export { passwordStrength } from "../lib/passwords";
 
@@ -61,6 +62,8 @@ function providerUrl(raw: string): string | undefined {
 export async function onSignUp(ctx: WriteCtx, profile: NewProfile, { verified = true } = {}) {
   const result = await createProfile(ctx, profile);
   await openAccount(ctx, profile.userId, { grant: verified });
+  // Counted once, with the profile that makes the account (a repeat creates nothing).
+  if (result.created) await Stats.onSignUp(ctx);
   return result;
 }
 
