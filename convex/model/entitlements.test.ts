@@ -15,8 +15,8 @@ describe("requireFeature", () => {
       t
         .run((ctx) => requireFeature({ db: serviceDb(ctx.db), userId: ada.userId }, feature))
         .then(
-          (planId) => ({ allowed: true, planId }),
-          (error: { data?: { code?: string } }) => ({ allowed: false, code: error.data?.code }),
+          (planId) => ({ allowed: true as const, planId }),
+          (error: { data?: { code?: string } }) => ({ allowed: false as const, code: error.data?.code }),
         );
     const seen: Record<string, string> = {};
     // A life Stripe could give a subscription (ended ones never come back, so they come last).
