@@ -42,6 +42,11 @@ export type BridgeOptions = {
   modules?: Modules;
   /** Sync-protocol Pings keep idle clients from reconnecting after 60 s (0: none). Default 20 s. */
   pingIntervalMs?: number;
+  /**
+   * Also `refresh()` this often (0, the default: never), so clients see writes
+   * the bridge does not hear of, like scheduled functions (for a demo server).
+   */
+  refreshIntervalMs?: number;
 };
 
 export class ConvexBridge {
@@ -57,6 +62,7 @@ export class ConvexBridge {
   private readonly functions: Map<string, () => Promise<unknown>>;
   private readonly jwks = createLocalJWKSet(JSON.parse(process.env.JWKS ?? '{"keys":[]}') as { keys: [] });
   private work = new Set<Promise<unknown>>();
+  private readonly refresher?: ReturnType<typeof setInterval>;
 
   constructor(
     readonly backend: Backend,
@@ -69,6 +75,16 @@ export class ConvexBridge {
         load,
       ]),
     );
+    if (options.refreshIntervalMs) {
+      this.refresher = setInterval(() => void this.track(this.refresh()), options.refreshIntervalMs);
+      (this.refresher as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Stops the periodic refresh and every connection's Pings (the sockets are the transport's to close). */
+  close() {
+    if (this.refresher !== undefined) clearInterval(this.refresher);
+    for (const connection of this.connections) connection.stopPings();
   }
 
   /** Attaches a socket (an accepted WebSocket); returns where to deliver its frames. */
