@@ -14,6 +14,7 @@ import { createLocalJWKSet, jwtVerify, type JWTPayload } from "jose";
 import { modules as deployedModules, type Backend } from "../backend";
 import { Connection } from "./connection";
 import { Gate } from "./gate";
+import { answerHttpApi, isHttpApi } from "./httpApi";
 import { inProcessWebSocket } from "./socket";
 
 /** What the bridge needs of a socket: a way to send a text frame (and optionally to close it). */
@@ -101,9 +102,14 @@ export class ConvexBridge {
     };
   }
 
-  /** Serves an HTTP request with the deployment's http actions (`convex/http.ts`), then syncs every client. */
+  /**
+   * Serves an HTTP request as a deployment does: ConvexHttpClient's
+   * `/api/query|mutation|action`, else the http actions (`convex/http.ts`);
+   * then every client syncs.
+   */
   async handleHttp(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    if (request.method === "POST" && isHttpApi(url.pathname)) return await answerHttpApi(this, request, url.pathname);
     const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.text();
     const response = await this.exclusive(() =>
       this.backend.fetch(url.pathname + url.search, { method: request.method, headers: request.headers, body }),
@@ -111,6 +117,18 @@ export class ConvexBridge {
     await this.refresh();
     return response;
   }
+
+  /**
+   * A `fetch` that serves requests to `url` with `handleHttp` and passes any
+   * other to the fetch it replaced. ConvexAuthProvider refreshes tokens with
+   * ConvexHttpClient (`POST <url>/api/action`), so in-process tests stub
+   * the global: `vi.stubGlobal("fetch", bridge.fetch)`.
+   */
+  readonly fetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    return request.url.startsWith(this.url) ? this.handleHttp(request) : this.outsideFetch(request);
+  };
+  private readonly outsideFetch = globalThis.fetch;
 
   /**
    * Re-runs every subscription after a write the bridge did not see (a `t.run`,
