@@ -11,6 +11,18 @@ const KINDS = { "/api/query": "query", "/api/mutation": "mutation", "/api/action
 // ConvexHttpClient reads a failed function's body from this status.
 const STATUS_CODE_UDF_FAILED = 560;
 
+// A browser app calls from its own origin (Vite's port), as it calls a deployment.
+const CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "POST, OPTIONS",
+  "access-control-allow-headers": "content-type, authorization, convex-client",
+};
+
+/** The answer to a browser's CORS preflight for the HTTP API. */
+export function preflight(): Response {
+  return new Response(null, { status: 204, headers: CORS });
+}
+
 /** True for the paths this module answers. */
 export function isHttpApi(pathname: string): pathname is keyof typeof KINDS {
   return pathname in KINDS;
@@ -20,7 +32,7 @@ export function isHttpApi(pathname: string): pathname is keyof typeof KINDS {
 export async function answerHttpApi(bridge: ConvexBridge, request: Request, pathname: keyof typeof KINDS) {
   const kind = KINDS[pathname];
   const json = (status: number, body: object) =>
-    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+    new Response(JSON.stringify(body), { status, headers: { ...CORS, "content-type": "application/json" } });
   let identity: UserIdentity | null = null;
   const token = /^Bearer (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
   if (token !== undefined) {

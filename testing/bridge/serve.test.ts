@@ -47,4 +47,12 @@ test("ConvexHttpClient's HTTP API runs public functions as the token's user, err
     data: { code: "INSUFFICIENT_CREDITS", balance: 90, required: 1_000 },
   });
   await expect(http.mutation("credits:adjustCredits" as never, {} as never)).rejects.toThrow(/Could not find public/);
+
+  // A browser app on another origin (Vite's port) may call it, as it may call a deployment.
+  const preflight = await fetch(`${served.url}/api/action`, {
+    method: "OPTIONS",
+    headers: { origin: "http://localhost:5173" },
+  });
+  expect(preflight.status).toBe(204);
+  expect(preflight.headers.get("access-control-allow-headers")).toContain("authorization");
 });

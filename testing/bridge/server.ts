@@ -14,7 +14,7 @@ import { createLocalJWKSet, jwtVerify, type JWTPayload } from "jose";
 import { modules as deployedModules, type Backend } from "../backend";
 import { Connection } from "./connection";
 import { Gate } from "./gate";
-import { answerHttpApi, isHttpApi } from "./httpApi";
+import { answerHttpApi, isHttpApi, preflight } from "./httpApi";
 import { inProcessWebSocket } from "./socket";
 
 /** What the bridge needs of a socket: a way to send a text frame (and optionally to close it). */
@@ -109,7 +109,9 @@ export class ConvexBridge {
    */
   async handleHttp(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    if (request.method === "POST" && isHttpApi(url.pathname)) return await answerHttpApi(this, request, url.pathname);
+    if (isHttpApi(url.pathname)) {
+      return request.method === "OPTIONS" ? preflight() : await answerHttpApi(this, request, url.pathname);
+    }
     const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.text();
     const response = await this.exclusive(() =>
       this.backend.fetch(url.pathname + url.search, { method: request.method, headers: request.headers, body }),
