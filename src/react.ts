@@ -1,3 +1,5 @@
+"use client";
+
 // React hooks for client apps. Render them under ConvexAuthProvider (from
 // "@convex-dev/auth/react"): the query hooks read its auth state through
 // `useConvexAuth`, so they never throw UNAUTHENTICATED into render. Each query
