@@ -94,7 +94,7 @@ export async function adjust(ctx: WriteCtx, userId: Id<"users">, args: Adjustmen
   }
   const account = await requireAccount(ctx, userId);
   if (account.balance + delta < 0) {
-    fail("INSUFFICIENT_CREDITS", "Not enough credits to take away", { balance: account.balance });
+    fail("INSUFFICIENT_CREDITS", "Not enough credits to take away", { balance: account.balance, required: -delta });
   }
   const kind = args.kind ?? "adjust";
   const after = await changeBalance(ctx, account, { delta, kind, reason, idempotencyKey: key, actor: args.actor });
