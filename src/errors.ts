@@ -29,8 +29,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
  */
 export type ErrorDetails = {
   UNAUTHENTICATED: Record<string, never>;
-  /** `field`: the argument at fault, when one is (e.g. "email", "amount"). */
-  INVALID_ARGUMENT: { field?: string };
+  /** `field`: the argument at fault, when one is (e.g. "email", "amount"); `min`/`max`: its allowed length, for text. */
+  INVALID_ARGUMENT: { field?: string; min?: number; max?: number };
   /** `table` for a row the rules could not find; `eventId` for a Stripe event; `userId` for an admin's target. */
   NOT_FOUND: { table?: string; eventId?: string; userId?: string };
   /** `table` for a row rule; `feature` and `planId` (the caller's plan) for a feature their plan lacks. */
