@@ -7,7 +7,7 @@ import * as V from "./lib/validators";
 import type { DeletionBatch } from "./lib/validators";
 import * as Deletion from "./model/accountDeletion";
 import { onSignUp } from "./model/users";
-import { appErrorOf } from "../src/errors";
+import { appErrorOf, isAppError } from "../src/errors";
 import { ACCOUNT_DELETION } from "../src/limits";
 
 /**
@@ -90,9 +90,10 @@ export const cancelSubscription = internalAction({
       );
     } catch (thrown) {
       const data = appErrorOf(thrown);
-      const httpStatus = data === null ? null : typeof data.status === "number" ? data.status : null;
+      const httpStatus = isAppError(thrown, "STRIPE_ERROR") ? (thrown.data.status ?? null) : null;
       error =
         data === null ? String(thrown).slice(0, 300) : `${data.code}: ${data.message} (${httpStatus ?? "no answer"})`;
+      // No app error at all: the request never got an answer (a network failure).
       const again = (data === null || data.code === "STRIPE_ERROR") && retryable(httpStatus);
       status = again && attempt < ACCOUNT_DELETION.cancelAttempts ? "pending" : "failed";
     }

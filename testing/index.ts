@@ -7,6 +7,7 @@ export * from "./clock";
 export * from "./console";
 export * from "./credits";
 export * from "./db";
+export * from "./email";
 export * from "./fakeStripe";
 export * from "./functions";
 export * from "./stripe";
@@ -15,3 +16,5 @@ export * from "./stripeInvoices";
 export * from "./stripeSessions";
 export { sec } from "./stripeShapes";
 export * from "./stripeSubscriptions";
+// The in-process deployment for the real clients (hook tests); ./bridge/serve.ts puts it on a port.
+export * from "./bridge";
