@@ -1,0 +1,47 @@
+// `npm run demo:web` (vite --mode demo): the dev server also serves the
+// in-memory backend of inMemoryBackend.ts, so the app runs offline with no
+// deployment; the client connects back to the page's own origin (main.tsx).
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Plugin } from "vite";
+
+/** What inMemoryBackend.ts gives (loaded through Vite at run time, so typed here). */
+type Backend = {
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  hold(): void;
+  release(): void;
+};
+
+const SYNC_PATH = /^\/api\/[^/]+\/sync$/;
+
+/** Serves the in-memory backend from the dev server, plus a gate the browser test holds the server with. */
+export function inMemoryBackend(): Plugin {
+  return {
+    name: "convex-saas-backend:in-memory",
+    apply: "serve",
+    configureServer(server) {
+      let backend: Promise<Backend> | undefined;
+      // Loaded through Vite (ssrLoadModule), which resolves the test kit's
+      // `import.meta.glob` of the functions, as vitest does for the tests.
+      const load = () =>
+        (backend ??= server
+          .ssrLoadModule("/demo/inMemoryBackend.ts")
+          .then((module) => new (module as { InMemoryBackend: new () => Backend }).InMemoryBackend()));
+      server.httpServer?.once("listening", () => void load());
+      // Vite's own HMR socket has its own protocol and path; the client's sync socket is ours.
+      server.httpServer?.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (!SYNC_PATH.test(new URL(request.url ?? "/", "http://localhost").pathname)) return;
+        void load().then((b) => b.handleUpgrade(request, socket, head));
+      });
+      server.middlewares.use("/__demo", (request, response, next) => {
+        if (request.method !== "POST" || (request.url !== "/hold" && request.url !== "/release")) return next();
+        void load().then((b) => {
+          if (request.url === "/hold") b.hold();
+          else b.release();
+          response.statusCode = 204;
+          response.end();
+        });
+      });
+    },
+  };
+}
