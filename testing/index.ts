@@ -13,3 +13,5 @@ export * from "./stripeInvoices";
 export * from "./stripeSessions";
 export { sec } from "./stripeShapes";
 export * from "./stripeSubscriptions";
+// The in-process deployment for the real clients (hook tests); ./bridge/serve.ts puts it on a port.
+export * from "./bridge";
