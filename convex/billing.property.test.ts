@@ -94,12 +94,14 @@ class StripeWorld {
   /** The newest snapshot sent of each subscription (ties: the later one), which the fake Stripe API returns. */
   readonly truth = new Map<string, { created: number; object: object }>();
   latestCreated = MAR_1;
+  readonly t: Backend;
+  readonly ada: TestUser;
+  readonly auditor: Auditor;
 
-  constructor(
-    readonly t: Backend,
-    readonly ada: TestUser,
-    readonly auditor: Auditor,
-  ) {
+  constructor(t: Backend, ada: TestUser, auditor: Auditor) {
+    this.t = t;
+    this.ada = ada;
+    this.auditor = auditor;
     this.stripe = stripeCustomer(ada);
     stubStripe({
       "GET /v1/subscriptions/*": (req) => {

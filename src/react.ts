@@ -1,3 +1,5 @@
+"use client";
+
 // React hooks for client apps (wrap your app in ConvexAuthProvider from
 // "@convex-dev/auth/react"). Each returns `undefined` while loading; queries
 // throw UNAUTHENTICATED when nobody is signed in, so render them under

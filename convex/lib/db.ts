@@ -52,11 +52,15 @@ const stampedTables = new Set<string>(APP_TABLE_NAMES);
  */
 class AppDb implements AppDbWriter {
   private readonly seen = new Map<string, AnyDoc>();
+  // Plain fields, not parameter properties: apps typecheck this file through
+  // the generated api.d.ts, and templates turn on `erasableSyntaxOnly`.
+  private readonly db: GenericDatabaseWriter<DataModel>;
+  private readonly userId: Id<"users"> | null;
 
-  constructor(
-    private readonly db: GenericDatabaseWriter<DataModel>,
-    private readonly userId: Id<"users"> | null,
-  ) {}
+  constructor(db: GenericDatabaseWriter<DataModel>, userId: Id<"users"> | null) {
+    this.db = db;
+    this.userId = userId;
+  }
 
   get system() {
     return this.db.system;

@@ -7,7 +7,7 @@ import type { Plugin } from "vite";
 
 /** What inMemoryBackend.ts gives (loaded through Vite at run time, so typed here). */
 type Backend = {
-  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   hold(): void;
   release(): void;
 };
@@ -26,9 +26,9 @@ export function inMemoryBackend(): Plugin {
       const load = () =>
         (backend ??= server
           .ssrLoadModule("/demo/inMemoryBackend.ts")
-          .then((module) => new (module as { InMemoryBackend: new () => Backend }).InMemoryBackend()));
+          .then((module) => (module as { createDemoBackend: () => Backend }).createDemoBackend()));
       server.httpServer?.once("listening", () => void load());
-      // Vite's own HMR socket has its own protocol and path; the client's sync socket is ours.
+      // Vite's HMR socket (its own protocol and path) is left to Vite; the client's sync socket is ours.
       server.httpServer?.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (!SYNC_PATH.test(new URL(request.url ?? "/", "http://localhost").pathname)) return;
         void load().then((b) => b.handleUpgrade(request, socket, head));

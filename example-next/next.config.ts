@@ -1,0 +1,8 @@
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // The package ships TypeScript sources, not built JavaScript.
+  transpilePackages: ["convex-saas-backend"],
+};
+
+export default nextConfig;
