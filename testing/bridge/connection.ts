@@ -31,11 +31,12 @@ export class Connection {
   private chain: Promise<void> = Promise.resolve();
   private readonly ping?: ReturnType<typeof setInterval>;
 
-  constructor(
-    private readonly bridge: ConvexBridge,
-    private readonly socket: SocketLike,
-    pingIntervalMs: number,
-  ) {
+  private readonly bridge: ConvexBridge;
+  private readonly socket: SocketLike;
+
+  constructor(bridge: ConvexBridge, socket: SocketLike, pingIntervalMs: number) {
+    this.bridge = bridge;
+    this.socket = socket;
     if (pingIntervalMs > 0) {
       this.ping = setInterval(() => this.send({ type: "Ping" }), pingIntervalMs);
       (this.ping as { unref?: () => void }).unref?.();

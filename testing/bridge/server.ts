@@ -58,10 +58,12 @@ export class ConvexBridge {
   private readonly jwks = createLocalJWKSet(JSON.parse(process.env.JWKS ?? '{"keys":[]}') as { keys: [] });
   private work = new Set<Promise<unknown>>();
 
-  constructor(
-    readonly backend: Backend,
-    private readonly options: BridgeOptions = {},
-  ) {
+  readonly backend: Backend;
+  private readonly options: BridgeOptions;
+
+  constructor(backend: Backend, options: BridgeOptions = {}) {
+    this.backend = backend;
+    this.options = options;
     // "../convex/dir/file.ts" → "dir/file", the module part of a udf path.
     this.functions = new Map(
       Object.entries(options.modules ?? deployedModules).map(([key, load]) => [

@@ -19,7 +19,10 @@ export function inProcessWebSocket(bridge: ConvexBridge): typeof WebSocket {
     onerror: Listener = null;
     private connection: BridgeConnection | null = null;
 
-    constructor(readonly url: string) {
+    readonly url: string;
+
+    constructor(url: string) {
+      this.url = url;
       queueMicrotask(() => {
         if (this.readyState !== 0) return;
         this.readyState = 1;
