@@ -8,7 +8,7 @@ import * as V from "./lib/validators";
 import type { BillingState } from "./lib/validators";
 import * as Checkouts from "./model/checkouts";
 import * as Customers from "./model/customers";
-import { appErrorOf } from "../src/errors";
+import { isAppError } from "../src/errors";
 import { PLANS } from "../src/plans";
 
 // Stripe Checkout and the customer portal. Each action does its Stripe calls,
@@ -113,7 +113,7 @@ async function settleOpenCheckout(stripe: Stripe, stripeSessionId: string): Prom
   } catch (error) {
     // A session Stripe no longer knows (another mode's key, a deleted test
     // object) must not block checkout for a day: it is not open.
-    if (appErrorOf(error)?.stripeCode === "resource_missing") return null;
+    if (isAppError(error, "STRIPE_ERROR") && error.data.stripeCode === "resource_missing") return null;
     throw error;
   }
   if (session.status === "complete") fail("CONFLICT", "Your checkout is complete: your subscription is on its way");

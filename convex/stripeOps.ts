@@ -52,8 +52,8 @@ async function readStripe(): Promise<DoctorCheck[]> {
       return await callStripe(what, call);
     } catch (error) {
       const data = appErrorOf(error);
-      const why =
-        data === null ? String(error) : `${data.message} (${String(data.stripeCode ?? data.stripeType ?? data.code)})`;
+      const reason = data?.code === "STRIPE_ERROR" ? (data.stripeCode ?? data.stripeType ?? data.code) : data?.code;
+      const why = data === null ? String(error) : `${data.message} (${String(reason)})`;
       out.push(...names.map((name) => check(name, `Could not ${what}: ${why}; check STRIPE_SECRET_KEY`)));
       return null;
     }

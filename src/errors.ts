@@ -2,6 +2,8 @@
  * Error codes the backend puts in `ConvexError.data.code`. The set is closed and
  * stable, so a client can `switch` on it.
  */
+import type { ConvexError, Value } from "convex/values";
+
 export const ERROR_CODES = [
   "UNAUTHENTICATED",
   "INVALID_ARGUMENT",
@@ -19,26 +21,71 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** The `data` of every `ConvexError` this backend throws. */
-export type AppErrorData = {
-  code: ErrorCode;
-  message: string;
-  [detail: string]: unknown;
+/**
+ * The details each code carries besides `code` and `message`. The server's
+ * `fail()` (convex/lib/errors.ts) is typed by this map, so a call that passes
+ * other details does not compile, and clients read what the server sends.
+ */
+export type ErrorDetails = {
+  UNAUTHENTICATED: object;
+  /** `field`: the argument at fault, when one is (e.g. "email", "amount"). */
+  INVALID_ARGUMENT: { field?: string };
+  /** `table` for a row the rules could not find; `eventId` for a Stripe event. */
+  NOT_FOUND: { table?: string; eventId?: string };
+  /** `table` for a row rule; `feature` and `planId` (the caller's plan) for a feature their plan lacks. */
+  FORBIDDEN: { table?: string; feature?: string; planId?: string };
+  /** `spent`: what an idempotency key already spent; `status`: a reservation's state. */
+  CONFLICT: { spent?: number; status?: string };
+  /** The balance now and the credits the call needed. */
+  INSUFFICIENT_CREDITS: { balance: number; required: number };
+  /** `variable`: the environment variable to set; `lookupKey`: the Stripe price missing. */
+  CONFIGURATION: { variable?: string; lookupKey?: string };
+  /** Stripe's error type and code, and its HTTP status. */
+  STRIPE_ERROR: { stripeType?: string; stripeCode?: string | null; status?: number | null };
+  /** Milliseconds until a call may succeed. */
+  RATE_LIMITED: { retryAfter: number };
+  /** The quota that is full. */
+  LIMIT_REACHED: { limit: number };
 };
 
-/** True when `data` (e.g. `error.data` of a caught `ConvexError`) is one of ours. */
+/** The `data` of every `ConvexError` this backend throws: a union keyed by `code`. */
+export type AppErrorData<C extends ErrorCode = ErrorCode> = {
+  [K in C]: { code: K; message: string } & ErrorDetails[K];
+}[C];
+
+// The numeric details a client may rely on without checking (isAppError checks them).
+const REQUIRED_NUMBERS: Partial<Record<ErrorCode, readonly string[]>> = {
+  INSUFFICIENT_CREDITS: ["balance", "required"],
+  RATE_LIMITED: ["retryAfter"],
+  LIMIT_REACHED: ["limit"],
+};
+
+/** True when `data` (e.g. `error.data` of a caught `ConvexError`) is one of ours, with the details its code promises. */
 export function isAppErrorData(data: unknown): data is AppErrorData {
-  return (
-    typeof data === "object" &&
-    data !== null &&
-    typeof (data as { code?: unknown }).code === "string" &&
-    (ERROR_CODES as readonly string[]).includes((data as { code: string }).code) &&
-    typeof (data as { message?: unknown }).message === "string"
-  );
+  if (typeof data !== "object" || data === null) return false;
+  const { code, message } = data as { code?: unknown; message?: unknown };
+  if (typeof code !== "string" || !(ERROR_CODES as readonly string[]).includes(code)) return false;
+  if (typeof message !== "string") return false;
+  const numbers = REQUIRED_NUMBERS[code as ErrorCode] ?? [];
+  return numbers.every((key) => typeof (data as Record<string, unknown>)[key] === "number");
 }
 
 /** The app error carried by a caught error, or `null` for anything else. */
 export function appErrorOf(error: unknown): AppErrorData | null {
   const data = (error as { data?: unknown } | null)?.data;
   return isAppErrorData(data) ? data : null;
+}
+
+/**
+ * True when `error` is a `ConvexError` from this backend (with `code`, if
+ * given), narrowing `error.data` to that code's details:
+ *
+ *   if (isAppError(e, "INSUFFICIENT_CREDITS")) show(`${e.data.required} needed, ${e.data.balance} left`);
+ */
+export function isAppError<C extends ErrorCode = ErrorCode>(
+  error: unknown,
+  code?: C,
+): error is ConvexError<Value> & { data: AppErrorData<C> } {
+  const data = appErrorOf(error);
+  return data !== null && (code === undefined || data.code === code);
 }

@@ -1,11 +1,16 @@
 import { ConvexError } from "convex/values";
-import type { ErrorCode } from "../../src/errors";
+import type { ErrorCode, ErrorDetails } from "../../src/errors";
 
-/** Throws the `ConvexError` every client can read: a stable code, a message, details. */
-export function fail(
-  code: ErrorCode,
-  message: string,
-  details: Record<string, string | number | boolean | null> = {},
-): never {
+/** The details argument: optional when the code has no required detail. */
+type DetailsArg<C extends ErrorCode> = object extends ErrorDetails[C]
+  ? [details?: ErrorDetails[C]]
+  : [details: ErrorDetails[C]];
+
+/**
+ * Throws the `ConvexError` every client can read: a stable code, a message, and
+ * the details `ErrorDetails` (src/errors.ts) declares for the code, so the
+ * server cannot send what clients do not expect.
+ */
+export function fail<C extends ErrorCode>(code: C, message: string, ...[details]: DetailsArg<C>): never {
   throw new ConvexError({ ...details, code, message });
 }

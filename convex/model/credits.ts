@@ -86,7 +86,7 @@ export async function adjust(ctx: WriteCtx, userId: Id<"users">, args: Adjustmen
   }
   const account = await requireAccount(ctx, userId);
   if (account.balance + delta < 0) {
-    fail("INSUFFICIENT_CREDITS", "Not enough credits to take away", { balance: account.balance });
+    fail("INSUFFICIENT_CREDITS", "Not enough credits to take away", { balance: account.balance, required: -delta });
   }
   const after = await changeBalance(ctx, account, { delta, kind: args.kind ?? "adjust", reason, idempotencyKey: key });
   return { balance: after.balance };
