@@ -4,7 +4,13 @@ export default defineConfig({
   test: {
     environment: "edge-runtime",
     server: { deps: { inline: ["convex-test"] } },
-    include: ["convex/**/*.test.ts", "src/**/*.test.ts", "src/**/*.test.tsx", "testing/**/*.test.ts"],
+    include: [
+      "convex/**/*.test.ts",
+      "src/**/*.test.ts",
+      "src/**/*.test.tsx",
+      "testing/**/*.test.ts",
+      "example/src/**/*.test.ts",
+    ],
     // The console summary for people; the JSON report (gitignored) for CI,
     // which reads its counts from there (.ci/run).
     reporters: ["default", "json"],

@@ -58,7 +58,9 @@ test("sign up, spend (shown before the server answers), be refused, see the hist
   // More than the balance: refused with the server's message, nothing spent.
   await page.getByLabel("Amount").fill("500");
   await page.getByRole("button", { name: "Spend" }).click();
-  await expect.poll(() => page.getByRole("alert").textContent()).toContain("Not enough credits");
+  await expect
+    .poll(() => page.getByRole("alert").textContent())
+    .toBe("Not enough credits: this needs 500, you have 90.");
   expect(await badge().textContent()).toBe("90 credits");
   expect(await history().getByRole("listitem").count()).toBe(2);
 

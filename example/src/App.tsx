@@ -9,8 +9,12 @@ import { ProfileForm } from "./components/ProfileForm";
 import { SignInForm } from "./components/SignInForm";
 import { SpendForm } from "./components/SpendForm";
 
-const PAGES = { credits: "Credits", pricing: "Pricing", profile: "Profile" } as const;
+const PAGES = { credits: "Credits", billing: "Plans", profile: "Profile" } as const;
 type Page = keyof typeof PAGES;
+
+// Stripe sends users back to <SITE_URL>/billing (after Checkout or the portal).
+const returnedFromStripe = location.pathname === "/billing";
+const checkoutDone = new URLSearchParams(location.search).get("checkout") === "success";
 
 /** The whole app: a sign-in form, or the signed-in user's pages. */
 export function App() {
@@ -32,7 +36,7 @@ export function App() {
 
 function SignedIn() {
   const { signOut } = useAuthActions();
-  const [page, setPage] = useState<Page>("credits");
+  const [page, setPage] = useState<Page>(returnedFromStripe ? "billing" : "credits");
   return (
     <>
       <header>
@@ -54,7 +58,8 @@ function SignedIn() {
           <CreditHistory />
         </>
       )}
-      {page === "pricing" && <PricingTable />}
+      {page === "billing" && checkoutDone && <p role="status">Payment received: your plan updates in a moment.</p>}
+      {page === "billing" && <PricingTable />}
       {page === "profile" && <ProfileForm />}
     </>
   );

@@ -5,9 +5,9 @@ import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import "./index.css";
 
-// `npm run dev` talks to your deployment (VITE_CONVEX_URL in .env.local, written
-// by `npx convex dev`); `npm run demo:web` serves an in-memory backend from this
-// same dev server, so the client connects back to the page's own origin.
+// `npm run dev` talks to your deployment (VITE_CONVEX_URL in example/.env.local);
+// `npm run demo:web` serves an in-memory backend from this same dev server, so
+// the client connects back to the page's own origin.
 const url = import.meta.env.MODE === "demo" ? location.origin : (import.meta.env.VITE_CONVEX_URL as string);
 const convex = new ConvexReactClient(url);
 

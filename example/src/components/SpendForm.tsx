@@ -1,4 +1,4 @@
-import { appErrorOf } from "convex-saas-backend";
+import { appErrorOf, isAppError } from "convex-saas-backend";
 import { useConsumeCredits } from "convex-saas-backend/react";
 import { useState, type FormEvent } from "react";
 
@@ -14,7 +14,10 @@ export function SpendForm() {
     try {
       await consume({ amount, reason: "Used the app" });
     } catch (e) {
-      setError(appErrorOf(e)?.message ?? "Something went wrong");
+      // The error's details are typed by its code.
+      if (isAppError(e, "INSUFFICIENT_CREDITS"))
+        setError(`Not enough credits: this needs ${e.data.required}, you have ${e.data.balance}.`);
+      else setError(appErrorOf(e)?.message ?? "Something went wrong");
     }
   }
 
