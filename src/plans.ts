@@ -9,12 +9,23 @@ export type PlanId = (typeof PLAN_IDS)[number];
 export const BILLING_INTERVALS = ["month", "year"] as const;
 export type BillingInterval = (typeof BILLING_INTERVALS)[number];
 
+/**
+ * What a plan unlocks, as keys code can check (`hasFeature` in ./entitlements,
+ * `requireFeature` on the server); `Plan.features` is the marketing copy.
+ * Add a key here and to the plans that grant it, then gate with it.
+ */
+export const FEATURES = ["emailSupport", "prioritySupport"] as const;
+export type Feature = (typeof FEATURES)[number];
+
 export type Plan = {
   id: PlanId;
   name: string;
   /** Credits granted each month (yearly plans too: they are refilled monthly). */
   monthlyCredits: number;
+  /** Marketing copy for a pricing page. */
   features: readonly string[];
+  /** The features the plan unlocks, machine-readable. */
+  featureKeys: readonly Feature[];
   /** Stripe price lookup keys, by interval; the free plan has none. */
   lookupKeys: Partial<Record<BillingInterval, string>>;
   /**
@@ -31,6 +42,7 @@ export const PLANS: Record<PlanId, Plan> = {
     name: "Free",
     monthlyCredits: 100,
     features: ["100 credits a month", "Community support"],
+    featureKeys: [],
     lookupKeys: {},
   },
   pro: {
@@ -38,6 +50,7 @@ export const PLANS: Record<PlanId, Plan> = {
     name: "Pro",
     monthlyCredits: 1_000,
     features: ["1,000 credits a month", "Email support", "Usage history"],
+    featureKeys: ["emailSupport"],
     lookupKeys: { month: "pro_monthly", year: "pro_yearly" },
   },
   business: {
@@ -45,6 +58,7 @@ export const PLANS: Record<PlanId, Plan> = {
     name: "Business",
     monthlyCredits: 10_000,
     features: ["10,000 credits a month", "Priority support", "Usage history"],
+    featureKeys: ["emailSupport", "prioritySupport"],
     lookupKeys: { month: "business_monthly", year: "business_yearly" },
   },
 };

@@ -1,15 +1,39 @@
 "use client";
 
-// React hooks for client apps (wrap your app in ConvexAuthProvider from
-// "@convex-dev/auth/react"). Each returns `undefined` while loading; queries
-// throw UNAUTHENTICATED when nobody is signed in, so render them under
-// <Authenticated> from "convex/react".
-import { useAction, useMutation, usePaginatedQuery, useQuery } from "convex/react";
+// React hooks for client apps. Render them under ConvexAuthProvider (from
+// "@convex-dev/auth/react"): the query hooks read its auth state through
+// `useConvexAuth`, so they never throw UNAUTHENTICATED into render. Each query
+// hook returns `undefined` while loading (the auth check included), `null` when
+// nobody is signed in, else the value.
+import {
+  useAction,
+  useConvexAuth,
+  useMutation,
+  usePaginatedQuery,
+  useQuery,
+  type OptionalRestArgsOrSkip,
+  type UsePaginatedQueryReturnType,
+} from "convex/react";
+import type { FunctionReference, FunctionReturnType } from "convex/server";
+import { useMemo } from "react";
 import { api } from "../convex/_generated/api";
+import { canAfford, entitlementsOf, type Entitlements } from "./entitlements";
+import type { Plan } from "./plans";
 
-/** The signed-in user's profile (null until sign-up has created it). */
+/** A signed-in user's query: skipped (not sent) until the server has accepted the user's token. */
+function useUserQuery<Query extends FunctionReference<"query">>(
+  query: Query,
+  ...args: OptionalRestArgsOrSkip<Query>
+): FunctionReturnType<Query> | null | undefined {
+  const { isLoading, isAuthenticated } = useConvexAuth();
+  const result = useQuery(query, ...((isAuthenticated ? args : ["skip"]) as OptionalRestArgsOrSkip<Query>));
+  if (isLoading) return undefined;
+  return isAuthenticated ? result : null;
+}
+
+/** The signed-in user's profile (also null while sign-up has not created it yet). */
 export function useProfile() {
-  return useQuery(api.profiles.getProfile, {});
+  return useUserQuery(api.profiles.getProfile, {});
 }
 
 /** Updates the signed-in user's fullName / avatarUrl. */
@@ -17,24 +41,76 @@ export function useUpdateProfile() {
   return useMutation(api.profiles.updateProfile);
 }
 
-/** The subscription that decides the user's access, or null on the free plan. */
+/**
+ * The subscription that decides the user's plan (`getSubscription`): the best
+ * entitled one (highest plan; active or trialing above past_due; newest among
+ * equals); with none entitled, the most recent whatever its status, so a
+ * canceled or unpaid subscription can come back here; null if the user never
+ * subscribed. To know the plan the user has now, use `usePlan()` or
+ * `useEntitlements()`, which apply the status rules (past_due keeps the plan).
+ */
 export function useSubscription() {
-  return useQuery(api.subscriptions.getSubscription, {});
+  return useUserQuery(api.subscriptions.getSubscription, {});
 }
 
-/** The signed-in user's credits. */
+/**
+ * The user's entitlements (`entitlementsOf` in ./entitlements: plan,
+ * features, `paymentFailed` for past_due), from the same rules the server's
+ * `requireFeature` applies.
+ */
+export function useEntitlements(): Entitlements | null | undefined {
+  const { isAuthenticated } = useConvexAuth();
+  const subscription = useSubscription();
+  // Signed in, a null subscription is the free plan; signed out, there is no plan.
+  return useMemo(
+    () => (subscription === undefined ? undefined : isAuthenticated ? entitlementsOf(subscription) : null),
+    [subscription, isAuthenticated],
+  );
+}
+
+/** The plan the user has now (the free plan without a live subscription). */
+export function usePlan(): Plan | null | undefined {
+  const entitlements = useEntitlements();
+  return entitlements ? entitlements.plan : entitlements;
+}
+
+/** The signed-in user's credits: balance, monthly allowance, last and next refill. */
 export function useCredits() {
-  return useQuery(api.credits.getCredits, {});
+  return useUserQuery(api.credits.getCredits, {});
 }
 
-/** Spends the signed-in user's credits: `consume({ amount, reason?, idempotencyKey? })`. */
+/**
+ * Spends the signed-in user's credits: `consume({ amount, reason?, idempotencyKey? })`,
+ * a promise of the new balance. The balance every `useCredits()` on the page
+ * shows drops at once and comes back if the server refuses; a spend larger
+ * than the shown balance is left to the server (it will refuse it).
+ */
 export function useConsumeCredits() {
-  return useMutation(api.credits.consumeCredits);
+  const consume = useMutation(api.credits.consumeCredits);
+  return useMemo(
+    () =>
+      consume.withOptimisticUpdate((store, { amount }) => {
+        const credits = store.getQuery(api.credits.getCredits, {});
+        if (!credits || !canAfford(credits, amount)) return;
+        store.setQuery(api.credits.getCredits, {}, { ...credits, balance: credits.balance - amount });
+      }),
+    [consume],
+  );
 }
 
-/** The signed-in user's credit ledger, newest first, loaded a page at a time. */
-export function useCreditHistory(pageSize = 20) {
-  return usePaginatedQuery(api.credits.listCreditHistory, {}, { initialNumItems: pageSize });
+type CreditHistory = UsePaginatedQueryReturnType<typeof api.credits.listCreditHistory>;
+
+/**
+ * The signed-in user's credit ledger, newest first, a page at a time
+ * (`loadMore(n)`). Signed out: no results and status "Exhausted".
+ */
+export function useCreditHistory(pageSize = 20): CreditHistory {
+  const { isLoading, isAuthenticated } = useConvexAuth();
+  const history = usePaginatedQuery(api.credits.listCreditHistory, isAuthenticated ? {} : "skip", {
+    initialNumItems: pageSize,
+  });
+  if (isAuthenticated || isLoading) return history;
+  return { results: [], status: "Exhausted", isLoading: false, loadMore: () => {} };
 }
 
 /** Starts Stripe Checkout: `await checkout({ planId, interval })` then go to `url`. */

@@ -1,11 +1,14 @@
-// What a user's subscriptions entitle them to, and how a plan change moves the
-// credits allowance. The status rules are in src/subscriptions.ts (shared with
-// clients); balances only change through model/ledger.ts.
-import type { Doc } from "../_generated/dataModel";
-import type { WriteCtx } from "../lib/db";
-import { FREE_PLAN } from "../../src/plans";
+// What a user's subscriptions entitle them to: features (requireFeature), and
+// how a plan change moves the credits allowance. The status and feature rules
+// are in src/ (shared with clients); balances only change through model/ledger.ts.
+import type { Doc, Id } from "../_generated/dataModel";
+import type { ReadCtx, WriteCtx } from "../lib/db";
+import { fail } from "../lib/errors";
+import { hasFeature, planOf } from "../../src/entitlements";
+import { FREE_PLAN, PLANS, type Feature, type PlanId } from "../../src/plans";
 import { entitledCredits } from "../../src/subscriptions";
 import { type Account, changeBalance, entryWithKey, updateAccount } from "./ledger";
+import { currentSubscription } from "./subscriptions";
 
 /** The user's allowance: the best of their subscriptions, free with none. */
 export function allowanceOfAll(subs: readonly Pick<Doc<"subscriptions">, "status" | "planId">[]): number {
@@ -64,4 +67,23 @@ export async function setAllowanceFromNextRefill(
 ) {
   if (allowance === account.monthlyAllowance && paidThrough === (account.paidThrough ?? 0)) return account;
   return await updateAccount(ctx, account, { monthlyAllowance: allowance, paidThrough });
+}
+
+/**
+ * For app mutations behind a paid feature: the caller's plan when it unlocks
+ * `feature`, else FORBIDDEN (with `feature` and `planId`). Same rules as the
+ * client's `useEntitlements()` (src/entitlements.ts), over the same
+ * subscription `getSubscription` returns.
+ *
+ *   handler: async (ctx, args) => { await requireFeature(ctx, "prioritySupport"); ... }
+ */
+export async function requireFeature(ctx: ReadCtx & { userId: Id<"users"> }, feature: Feature): Promise<PlanId> {
+  const planId = planOf(await currentSubscription(ctx, ctx.userId));
+  if (!hasFeature(planId, feature)) {
+    fail("FORBIDDEN", `The ${PLANS[planId].name} plan does not include ${feature}: upgrade to use it`, {
+      feature,
+      planId,
+    });
+  }
+  return planId;
 }

@@ -1,0 +1,303 @@
+// @vitest-environment jsdom
+// The hooks as an app uses them: the real ConvexReactClient under the real
+// ConvexAuthProvider, talking to the real functions (convex-test) through the
+// bridge of the test kit. Users sign up through the provider's `signIn`
+// (Password), so every identity comes from a token `auth:signIn` issued.
+import "../testing/jsdom";
+import { ConvexAuthProvider, useAuthActions } from "@convex-dev/auth/react";
+import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
+import { ConvexReactClient } from "convex/react";
+import { Component, useState, type ReactNode } from "react";
+import { afterEach, beforeAll, describe, expect, test, vi } from "vitest";
+import {
+  clockAt,
+  convexBridge,
+  expectConsole,
+  MAR_1,
+  newBackend,
+  sendOk,
+  spend,
+  stripeCustomer,
+  stripeEnv,
+  type Backend,
+} from "../testing";
+import type { Id } from "../convex/_generated/dataModel";
+import { isAppError } from "./errors";
+import {
+  useConsumeCredits,
+  useCreditHistory,
+  useCredits,
+  useEntitlements,
+  usePlan,
+  useProfile,
+  useSubscription,
+} from "./react";
+
+// Updates come from the client's socket, as in an app, not from act() scopes.
+beforeAll(() => {
+  (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false;
+});
+
+const clients: ConvexReactClient[] = [];
+afterEach(async () => {
+  cleanup();
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  vi.useRealTimers();
+});
+
+/** Token storage for the provider, in memory (what localStorage holds in a browser). */
+function memoryStorage() {
+  const items = new Map<string, string>();
+  return {
+    getItem: (key: string) => items.get(key) ?? null,
+    setItem: (key: string, value: string) => void items.set(key, value),
+    removeItem: (key: string) => void items.delete(key),
+  };
+}
+
+/** Catches what a hook throws into render, so a test can assert nothing was. */
+class Boundary extends Component<{ errors: unknown[]; children: ReactNode }, { failed: boolean }> {
+  state = { failed: false };
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+  componentDidCatch(error: unknown) {
+    this.props.errors.push(error);
+  }
+  render() {
+    return this.state.failed ? <p>crashed</p> : this.props.children;
+  }
+}
+
+/** Signs up Ada through the provider's real Password flow. */
+function SignUp() {
+  const { signIn } = useAuthActions();
+  const signUp = () => signIn("password", { email: "ada@example.com", password: "correct-horse-1", flow: "signUp" });
+  return <button onClick={() => void signUp()}>sign up</button>;
+}
+
+/** A fresh backend, a bridge, a client, and `mount` rendering `ui` under the provider. */
+function app(t: Backend = newBackend()) {
+  const bridge = convexBridge(t);
+  const client = new ConvexReactClient(bridge.url, { webSocketConstructor: bridge.webSocketConstructor });
+  clients.push(client);
+  const errors: unknown[] = [];
+  const mount = (ui: ReactNode) =>
+    render(
+      <ConvexAuthProvider client={client} storage={memoryStorage()}>
+        <Boundary errors={errors}>
+          <SignUp />
+          {ui}
+        </Boundary>
+      </ConvexAuthProvider>,
+    );
+  const signUp = async () => {
+    act(() => screen.getByText("sign up").click());
+    await waitFor(() => expect(screen.getByTestId("ready").textContent).toBe("yes"), { timeout: 5_000 });
+    return await t.run(async (ctx) => (await ctx.db.query("users").first())!._id);
+  };
+  return { t, bridge, client, errors, mount, signUp };
+}
+
+const show = (value: unknown) => (value === undefined ? "loading" : value === null ? "null" : JSON.stringify(value));
+
+/** Renders `useCredits()`'s balance, and records every value it rendered. */
+function Balance({ id, seen }: { id: string; seen?: string[] }) {
+  const credits = useCredits();
+  const text = credits ? String(credits.balance) : show(credits);
+  seen?.push(text);
+  return <span data-testid={id}>{text}</span>;
+}
+
+/** "yes" once the user's credits are loaded (sign-up done, token accepted). */
+function Ready() {
+  return <span data-testid="ready">{useCredits() ? "yes" : "no"}</span>;
+}
+
+const text = (id: string) => screen.getByTestId(id).textContent;
+
+describe("query hooks", () => {
+  test("loading, then null signed out, then the value once signed up; nothing thrown", async () => {
+    const { mount, signUp, errors } = app();
+    const seen: string[] = [];
+    mount(
+      <>
+        <Balance id="balance" seen={seen} />
+        <Ready />
+      </>,
+    );
+    expect(seen[0]).toBe("loading");
+    await waitFor(() => expect(text("balance")).toBe("null"));
+    await signUp();
+    expect(text("balance")).toBe("100");
+    // In order: loading (auth), signed out, loading (the query after sign-in), the value.
+    expect([...new Set(seen)]).toEqual(["loading", "null", "100"]);
+    expect(errors).toEqual([]);
+  });
+
+  test("signed out, every query hook renders null: no UNAUTHENTICATED thrown into render", async () => {
+    const { mount, errors } = app();
+    function All() {
+      const history = useCreditHistory(5);
+      const values = [useProfile(), useCredits(), useSubscription(), useEntitlements(), usePlan()];
+      return <p data-testid="all">{[...values.map(show), history.status, history.results.length].join(" ")}</p>;
+    }
+    mount(<All />);
+    await waitFor(() => expect(text("all")).toBe("null null null null null Exhausted 0"));
+    expect(errors).toEqual([]);
+  });
+});
+
+describe("useConsumeCredits", () => {
+  /** Two balances (a badge and a page) and a spend button that records how its promise ended. */
+  function Spender({ amount, outcomes }: { amount: number; outcomes: unknown[] }) {
+    const consume = useConsumeCredits();
+    const onClick = () =>
+      consume({ amount, reason: "test" }).then(
+        (result) => outcomes.push(result),
+        (error: unknown) => outcomes.push(error),
+      );
+    return <button onClick={() => void onClick()}>{`spend ${amount}`}</button>;
+  }
+
+  async function signedInSpender(amount: number) {
+    const setup = app();
+    const outcomes: unknown[] = [];
+    setup.mount(
+      <>
+        <Balance id="badge" />
+        <Balance id="page" />
+        <Ready />
+        <Spender amount={amount} outcomes={outcomes} />
+      </>,
+    );
+    const userId = await setup.signUp();
+    return { ...setup, userId, outcomes };
+  }
+
+  const click = (label: string) => act(() => screen.getByText(label).click());
+
+  test("the balance drops everywhere at once, before the server answers, and stays when it agrees", async () => {
+    const { bridge, outcomes } = await signedInSpender(30);
+    const release = bridge.gate.hold();
+    click("spend 30");
+    await bridge.gate.arrived();
+    // The server has not run the mutation yet; both balances already show it.
+    await waitFor(() => expect([text("badge"), text("page")]).toEqual(["70", "70"]));
+    expect(bridge.gate.held).toBe(1);
+    release();
+    await waitFor(() => expect(outcomes).toEqual([{ balance: 70 }]));
+    expect([text("badge"), text("page")]).toEqual(["70", "70"]);
+  });
+
+  test("rolls back when the server refuses with INSUFFICIENT_CREDITS, then shows the server's balance", async () => {
+    const { t, bridge, userId, outcomes } = await signedInSpender(70);
+    // Spent elsewhere (another device): the page still shows 100 until it hears of it.
+    await spend(t, userId, 50);
+    const errors = expectConsole("error", "INSUFFICIENT_CREDITS");
+    const release = bridge.gate.hold();
+    click("spend 70");
+    await bridge.gate.arrived();
+    await waitFor(() => expect([text("badge"), text("page")]).toEqual(["30", "30"]));
+    release();
+    await waitFor(() => expect(outcomes).toHaveLength(1));
+    const [error] = outcomes;
+    if (!isAppError(error, "INSUFFICIENT_CREDITS"))
+      throw new Error(`expected INSUFFICIENT_CREDITS, got ${String(error)}`);
+    expect([error.data.balance, error.data.required]).toEqual([50, 70]);
+    // Rolled back to what the server last sent; the other device's spend shows once the page hears of it.
+    await waitFor(() => expect([text("badge"), text("page")]).toEqual(["100", "100"]));
+    await bridge.refresh();
+    await waitFor(() => expect([text("badge"), text("page")]).toEqual(["50", "50"]));
+    expect(errors.messages).toHaveLength(1);
+  });
+
+  test("a spend larger than the shown balance is not applied optimistically", async () => {
+    const { bridge, outcomes } = await signedInSpender(101);
+    expectConsole("error", "INSUFFICIENT_CREDITS");
+    const release = bridge.gate.hold();
+    click("spend 101");
+    await bridge.gate.arrived();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect([text("badge"), text("page")]).toEqual(["100", "100"]);
+    release();
+    await waitFor(() => expect(outcomes).toHaveLength(1));
+    expect(isAppError(outcomes[0], "INSUFFICIENT_CREDITS")).toBe(true);
+    expect([text("badge"), text("page")]).toEqual(["100", "100"]);
+  });
+});
+
+describe("useCreditHistory", () => {
+  test("pages through the ledger newest first; a new spend appears on top of the loaded pages", async () => {
+    const { t, bridge, mount, signUp } = app();
+    function History() {
+      const { results, status, loadMore } = useCreditHistory(2);
+      return (
+        <>
+          <p data-testid="history">{[status, ...results.map((e) => `${e.kind}${e.delta}`)].join(" ")}</p>
+          <button onClick={() => loadMore(2)}>more</button>
+        </>
+      );
+    }
+    function Toggle() {
+      const [shown, setShown] = useState(false);
+      return shown ? <History /> : <button onClick={() => setShown(true)}>history</button>;
+    }
+    mount(
+      <>
+        <Ready />
+        <Toggle />
+      </>,
+    );
+    const userId = await signUp();
+    for (const amount of [1, 2, 3, 4]) await spend(t, userId, amount);
+    await bridge.refresh();
+    act(() => screen.getByText("history").click());
+    await waitFor(() => expect(text("history")).toBe("CanLoadMore consume-4 consume-3"));
+    act(() => screen.getByText("more").click());
+    await waitFor(() => expect(text("history")).toBe("CanLoadMore consume-4 consume-3 consume-2 consume-1"));
+    act(() => screen.getByText("more").click());
+    await waitFor(() => expect(text("history")).toBe("Exhausted consume-4 consume-3 consume-2 consume-1 signup100"));
+
+    // Pages keep their ends (as on a deployment): the first one grows, nothing shifts or repeats.
+    await spend(t, userId, 5);
+    await bridge.refresh();
+    await waitFor(() =>
+      expect(text("history")).toBe("Exhausted consume-5 consume-4 consume-3 consume-2 consume-1 signup100"),
+    );
+  });
+});
+
+describe("useEntitlements", () => {
+  test("a signed Stripe webhook moves the signed-in user to Pro", async () => {
+    stripeEnv();
+    clockAt(MAR_1);
+    const { t, bridge, mount, signUp } = app();
+    function Plan() {
+      const entitlements = useEntitlements();
+      const plan = usePlan();
+      return (
+        <p data-testid="plan">
+          {entitlements ? `${plan?.name} ${String(entitlements.has("emailSupport"))} ${entitlements.status}` : "-"}
+        </p>
+      );
+    }
+    mount(
+      <>
+        <Ready />
+        <Plan />
+      </>,
+    );
+    const userId: Id<"users"> = await signUp();
+    await waitFor(() => expect(text("plan")).toBe("Free false null"));
+
+    await sendOk(t, "customer.subscription.created", stripeCustomer({ userId }).subscription(), MAR_1);
+    await bridge.refresh();
+    await waitFor(() => expect(text("plan")).toBe("Pro true active"));
+
+    const pastDue = stripeCustomer({ userId }).subscription({ status: "past_due" });
+    await sendOk(t, "customer.subscription.updated", pastDue, MAR_1 + 1_000);
+    await bridge.refresh();
+    await waitFor(() => expect(text("plan")).toBe("Pro true past_due"));
+  });
+});
