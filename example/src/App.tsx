@@ -8,6 +8,7 @@ import { PricingTable } from "./components/PricingTable";
 import { ProfileForm } from "./components/ProfileForm";
 import { SignInForm } from "./components/SignInForm";
 import { SpendForm } from "./components/SpendForm";
+import { SupportLink } from "./components/SupportLink";
 
 const PAGES = { credits: "Credits", billing: "Plans", profile: "Profile" } as const;
 type Page = keyof typeof PAGES;
@@ -59,7 +60,12 @@ function SignedIn() {
         </>
       )}
       {page === "billing" && checkoutDone && <p role="status">Payment received: your plan updates in a moment.</p>}
-      {page === "billing" && <PricingTable />}
+      {page === "billing" && (
+        <>
+          <PricingTable />
+          <SupportLink />
+        </>
+      )}
       {page === "profile" && <ProfileForm />}
     </>
   );

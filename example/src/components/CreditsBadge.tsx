@@ -1,6 +1,6 @@
 import { useCredits } from "convex-saas-backend/react";
 
-/** The signed-in user's balance; every badge on the page moves with a spend. */
+/** The balance: `undefined` while loading, `null` signed out; a spend moves every badge at once. */
 export function CreditsBadge() {
   const credits = useCredits();
   if (credits === undefined) return <span className="badge">…</span>;

@@ -1,13 +1,13 @@
-import { useBillingPortal, useSubscription } from "convex-saas-backend/react";
+import { useBillingPortal, useEntitlements } from "convex-saas-backend/react";
 
-/** Shown while Stripe retries a failed payment: the plan still applies, the card needs updating. */
+/** Shown while Stripe retries a failed payment (past_due): the plan still applies, the card needs updating. */
 export function PastDueBanner() {
-  const subscription = useSubscription();
+  const entitlements = useEntitlements();
   const portal = useBillingPortal();
-  if (subscription?.status !== "past_due") return null;
+  if (!entitlements?.paymentFailed) return null;
   return (
     <p role="status" className="banner">
-      Your last payment failed. Update your card to keep your plan.{" "}
+      Your last payment failed. Update your card to keep your {entitlements.plan.name} plan.{" "}
       <button onClick={() => void portal({}).then(({ url }) => location.assign(url))}>Update card</button>
     </p>
   );

@@ -1,15 +1,16 @@
-import { PLAN_IDS, PLANS, appErrorOf, entitledPlanId, type PlanId } from "convex-saas-backend";
-import { useBillingPortal, useCheckout, useSubscription } from "convex-saas-backend/react";
+import { PLAN_IDS, PLANS, appErrorOf } from "convex-saas-backend";
+import { useBillingPortal, useCheckout, useEntitlements } from "convex-saas-backend/react";
 import { useState } from "react";
 
 /** The plan catalogue (src/plans.ts): upgrade through Stripe Checkout, change or cancel in the portal. */
 export function PricingTable() {
-  const subscription = useSubscription();
+  // The plan by the server's own rules (past_due keeps it, canceled is free).
+  const entitlements = useEntitlements();
   const checkout = useCheckout();
   const portal = useBillingPortal();
   const [error, setError] = useState<string | null>(null);
-  if (subscription === undefined) return <p>Loading…</p>;
-  const current: PlanId = subscription === null ? "free" : entitledPlanId(subscription);
+  if (!entitlements) return <p>Loading…</p>;
+  const current = entitlements.planId;
 
   // Both actions return a Stripe page to send the user to.
   async function go(open: () => Promise<{ url: string }>) {
