@@ -13,6 +13,8 @@ let page: Page;
 let origin: string;
 
 beforeAll(async () => {
+  // Offline, whatever the shell exports: the demo's Checkout must not reach Stripe.
+  delete process.env.STRIPE_SECRET_KEY;
   server = await createServer({ root, mode: "demo", logLevel: "error", server: { port: 0, host: "127.0.0.1" } });
   await server.listen();
   origin = server.resolvedUrls!.local[0]!.replace(/\/$/, "");
@@ -65,4 +67,24 @@ test("sign up, spend (shown before the server answers), be refused, see the hist
   expect(await history().getByRole("listitem").count()).toBe(2);
 
   await page.screenshot({ path: `${root}/credits.png`, fullPage: true });
+});
+
+test("the same user edits their profile and sees the plans (no Stripe offline: Upgrade says why)", async () => {
+  await page.getByRole("button", { name: "Profile" }).click();
+  await page.getByLabel("Full name").fill("Ada Lovelace");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+  await page.reload();
+  await page.getByRole("button", { name: "Profile" }).click();
+  expect(await page.getByLabel("Full name").inputValue()).toBe("Ada Lovelace");
+
+  await page.getByRole("button", { name: "Plans" }).click();
+  const plans = page.locator(".plans article");
+  expect(await plans.count()).toBe(3);
+  expect(await page.locator('.plans article[aria-current="true"] h2').textContent()).toBe("Free");
+  await page.getByText("Email support comes with Pro and Business.").waitFor();
+  await page.getByRole("button", { name: "Upgrade" }).first().click();
+  await expect
+    .poll(() => page.getByRole("alert").textContent())
+    .toBe("STRIPE_SECRET_KEY is not set on this deployment");
 });
