@@ -5,6 +5,12 @@
 // through Vite, which resolves the kit's `import.meta.glob` of the functions;
 // importing the kit also sets a throwaway JWT key pair for Convex Auth.
 // A demo, not a deployment: one process, nothing persisted.
+
+type Kind = "query" | "mutation" | "action";
+/** Convex's status for a function that threw (ConvexHttpClient reads the error from the body). */
+const FUNCTION_FAILED = 560;
+import type { UserIdentity } from "convex/server";
+import type { JSONValue } from "convex/values";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
@@ -23,6 +29,36 @@ export function createDemoBackend() {
         ws.on("message", (data: Buffer) => connection.message(data.toString("utf8")));
         ws.on("close", () => connection.close());
       });
+    },
+    /**
+     * The HTTP API (`POST /api/query|mutation|action`) that ConvexHttpClient
+     * speaks: ConvexAuthProvider refreshes tokens through it (every hour, and
+     * after an auth error such as a token from before a restart).
+     */
+    async httpApi(kind: Kind, body: string, authorization: string | undefined) {
+      const { path, args } = JSON.parse(body) as { path: string; args: JSONValue };
+      let identity: UserIdentity | null = null;
+      if (authorization?.startsWith("Bearer ")) {
+        try {
+          identity = await bridge.identityOf(authorization.slice("Bearer ".length));
+        } catch (error) {
+          return { status: 401, body: JSON.stringify({ code: "Unauthenticated", message: String(error) }) };
+        }
+      }
+      const jsonArgs = Array.isArray(args) ? (args[0] ?? {}) : args;
+      const outcome = await bridge.exclusive(() => bridge.call(kind, path, jsonArgs, identity));
+      if (kind !== "query") await bridge.refresh();
+      return outcome.success
+        ? { status: 200, body: JSON.stringify({ status: "success", value: outcome.value, logLines: [] }) }
+        : {
+            status: FUNCTION_FAILED,
+            body: JSON.stringify({
+              status: "error",
+              errorMessage: outcome.message,
+              errorData: outcome.errorData,
+              logLines: [],
+            }),
+          };
     },
     /** Holds every mutation and action before it runs: what a slow server looks like to the client. */
     hold() {

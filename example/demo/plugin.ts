@@ -8,11 +8,13 @@ import type { Plugin } from "vite";
 /** What inMemoryBackend.ts gives (loaded through Vite at run time, so typed here). */
 type Backend = {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  httpApi(kind: string, body: string, authorization: string | undefined): Promise<{ status: number; body: string }>;
   hold(): void;
   release(): void;
 };
 
 const SYNC_PATH = /^\/api\/[^/]+\/sync$/;
+const HTTP_API = /^\/api\/(query|mutation|action)$/;
 
 /** Serves the in-memory backend from the dev server, plus a gate the browser test holds the server with. */
 export function inMemoryBackend(): Plugin {
@@ -32,6 +34,18 @@ export function inMemoryBackend(): Plugin {
       server.httpServer?.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (!SYNC_PATH.test(new URL(request.url ?? "/", "http://localhost").pathname)) return;
         void load().then((b) => b.handleUpgrade(request, socket, head));
+      });
+      server.middlewares.use((request, response, next) => {
+        const kind = HTTP_API.exec(request.url ?? "")?.[1];
+        if (request.method !== "POST" || kind === undefined) return next();
+        void (async () => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of request) chunks.push(chunk as Buffer);
+          const b = await load();
+          const answer = await b.httpApi(kind, Buffer.concat(chunks).toString("utf8"), request.headers.authorization);
+          response.writeHead(answer.status, { "content-type": "application/json" });
+          response.end(answer.body);
+        })().catch(next);
       });
       server.middlewares.use("/__demo", (request, response, next) => {
         if (request.method !== "POST" || (request.url !== "/hold" && request.url !== "/release")) return next();
