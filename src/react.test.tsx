@@ -43,6 +43,7 @@ afterEach(async () => {
   cleanup();
   await Promise.all(clients.splice(0).map((client) => client.close()));
   vi.useRealTimers();
+  vi.unstubAllGlobals();
 });
 
 /** Token storage for the provider, in memory (what localStorage holds in a browser). */
@@ -81,6 +82,12 @@ function app(t: Backend = newBackend()) {
   const bridge = convexBridge(t);
   const client = new ConvexReactClient(bridge.url, { webSocketConstructor: bridge.webSocketConstructor });
   clients.push(client);
+  // The provider refreshes tokens over HTTP (ConvexHttpClient, POST /api/action): to the bridge too.
+  const httpCalls: string[] = [];
+  vi.stubGlobal("fetch", (input: RequestInfo | URL, init?: RequestInit) => {
+    httpCalls.push(new Request(input, init).url);
+    return bridge.fetch(input, init);
+  });
   const errors: unknown[] = [];
   const mount = (ui: ReactNode) =>
     render(
@@ -96,7 +103,7 @@ function app(t: Backend = newBackend()) {
     await waitFor(() => expect(screen.getByTestId("ready").textContent).toBe("yes"), { timeout: 5_000 });
     return await t.run(async (ctx) => (await ctx.db.query("users").first())!._id);
   };
-  return { t, bridge, client, errors, mount, signUp };
+  return { t, bridge, client, errors, httpCalls, mount, signUp };
 }
 
 const show = (value: unknown) => (value === undefined ? "loading" : value === null ? "null" : JSON.stringify(value));
@@ -118,7 +125,7 @@ const text = (id: string) => screen.getByTestId(id).textContent;
 
 describe("query hooks", () => {
   test("loading, then null signed out, then the value once signed up; nothing thrown", async () => {
-    const { mount, signUp, errors } = app();
+    const { bridge, mount, signUp, errors, httpCalls } = app();
     const seen: string[] = [];
     mount(
       <>
@@ -133,6 +140,10 @@ describe("query hooks", () => {
     // In order: loading (auth), signed out, loading (the query after sign-in), the value.
     expect([...new Set(seen)]).toEqual(["loading", "null", "100"]);
     expect(errors).toEqual([]);
+    // Signed in, the provider swaps its first token for a fresh one over HTTP, and stays signed in.
+    await waitFor(() => expect(httpCalls).toContain(`${bridge.url}/api/action`));
+    await bridge.settled();
+    expect(text("balance")).toBe("100");
   });
 
   test("signed out, every query hook renders null: no UNAUTHENTICATED thrown into render", async () => {

@@ -8,16 +8,16 @@ import { api } from "../../convex/_generated/api";
 import { newBackend } from "../backend";
 import { expectConsole } from "../console";
 import { spend } from "../credits";
-import { convexBridge } from ".";
+import { convexBridge, type BridgeOptions } from ".";
 
 const clients: ConvexClient[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 
-async function setUp() {
+async function setUp(options?: BridgeOptions) {
   const t = newBackend();
-  const bridge = convexBridge(t);
+  const bridge = convexBridge(t, options);
   const client = new ConvexClient(bridge.url, { webSocketConstructor: bridge.webSocketConstructor });
   clients.push(client);
   const { tokens } = await client.action(api.auth.signIn, {
@@ -115,5 +115,16 @@ describe("the bridge", () => {
     release();
     await expect(spent).resolves.toEqual({ balance: 50 });
     await bridge.settled();
+  });
+
+  test("with refreshIntervalMs, clients see writes the bridge did not hear of (scheduled work) unasked", async () => {
+    const { t, bridge, client, token } = await setUp({ refreshIntervalMs: 20 });
+    client.setAuth(async () => token);
+    const credits = watch<{ balance: number } | null>((v, e) => client.onUpdate(api.credits.getCredits, {}, v, e));
+    await credits.until(balanceIs(100));
+    const userId = await t.run(async (ctx) => (await ctx.db.query("users").first())!._id);
+    await spend(t, userId, 15);
+    await credits.until(balanceIs(85));
+    bridge.close();
   });
 });

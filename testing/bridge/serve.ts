@@ -12,18 +12,22 @@ export type ServedBridge = { url: string; server: Server; close(): Promise<void>
 /** Serves `bridge` on `port` (0: any free port); `url` is the deployment URL to give clients. */
 export async function serveBridge(bridge: ConvexBridge, { port = 0, host = "127.0.0.1" } = {}): Promise<ServedBridge> {
   const server = createServer((req, res) => void forwardHttp(bridge, req, res));
-  attachBridge(server, bridge);
+  const sockets = attachBridge(server, bridge);
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const { port: actual } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${actual}`,
     server,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      bridge.close();
+      for (const ws of sockets.clients) ws.terminate();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
 /** Sends every WebSocket upgrade on `server` to `bridge` (for a server that also serves other things). */
-export function attachBridge(server: Server, bridge: ConvexBridge) {
+export function attachBridge(server: Server, bridge: ConvexBridge): WebSocketServer {
   const sockets = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, socket, head) => {
     sockets.handleUpgrade(req, socket, head, (ws) => {
@@ -33,6 +37,7 @@ export function attachBridge(server: Server, bridge: ConvexBridge) {
     });
   });
   server.on("close", () => sockets.close());
+  return sockets;
 }
 
 /** A Node request as a fetch Request to the bridge's http actions, and the Response back. */

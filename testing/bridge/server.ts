@@ -14,6 +14,7 @@ import { createLocalJWKSet, jwtVerify, type JWTPayload } from "jose";
 import { modules as deployedModules, type Backend } from "../backend";
 import { Connection } from "./connection";
 import { Gate } from "./gate";
+import { answerHttpApi, isHttpApi, preflight } from "./httpApi";
 import { inProcessWebSocket } from "./socket";
 
 /** What the bridge needs of a socket: a way to send a text frame (and optionally to close it). */
@@ -42,6 +43,11 @@ export type BridgeOptions = {
   modules?: Modules;
   /** Sync-protocol Pings keep idle clients from reconnecting after 60 s (0: none). Default 20 s. */
   pingIntervalMs?: number;
+  /**
+   * Also `refresh()` this often (0, the default: never), so clients see writes
+   * the bridge does not hear of, like scheduled functions (for a demo server).
+   */
+  refreshIntervalMs?: number;
 };
 
 export class ConvexBridge {
@@ -57,6 +63,7 @@ export class ConvexBridge {
   private readonly functions: Map<string, () => Promise<unknown>>;
   private readonly jwks = createLocalJWKSet(JSON.parse(process.env.JWKS ?? '{"keys":[]}') as { keys: [] });
   private work = new Set<Promise<unknown>>();
+  private readonly refresher?: ReturnType<typeof setInterval>;
 
   readonly backend: Backend;
   private readonly options: BridgeOptions;
@@ -71,6 +78,16 @@ export class ConvexBridge {
         load,
       ]),
     );
+    if (options.refreshIntervalMs) {
+      this.refresher = setInterval(() => void this.track(this.refresh()), options.refreshIntervalMs);
+      (this.refresher as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Stops the periodic refresh and every connection's Pings (the sockets are the transport's to close). */
+  close() {
+    if (this.refresher !== undefined) clearInterval(this.refresher);
+    for (const connection of this.connections) connection.stopPings();
   }
 
   /** Attaches a socket (an accepted WebSocket); returns where to deliver its frames. */
@@ -87,9 +104,16 @@ export class ConvexBridge {
     };
   }
 
-  /** Serves an HTTP request with the deployment's http actions (`convex/http.ts`), then syncs every client. */
+  /**
+   * Serves an HTTP request as a deployment does: ConvexHttpClient's
+   * `/api/query|mutation|action`, else the http actions (`convex/http.ts`);
+   * then every client syncs.
+   */
   async handleHttp(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    if (isHttpApi(url.pathname)) {
+      return request.method === "OPTIONS" ? preflight() : await answerHttpApi(this, request, url.pathname);
+    }
     const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.text();
     const response = await this.exclusive(() =>
       this.backend.fetch(url.pathname + url.search, { method: request.method, headers: request.headers, body }),
@@ -97,6 +121,18 @@ export class ConvexBridge {
     await this.refresh();
     return response;
   }
+
+  /**
+   * A `fetch` that serves requests to `url` with `handleHttp` and passes any
+   * other to the fetch it replaced. ConvexAuthProvider refreshes tokens with
+   * ConvexHttpClient (`POST <url>/api/action`), so in-process tests stub
+   * the global: `vi.stubGlobal("fetch", bridge.fetch)`.
+   */
+  readonly fetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    return request.url.startsWith(this.url) ? this.handleHttp(request) : this.outsideFetch(request);
+  };
+  private readonly outsideFetch = globalThis.fetch;
 
   /**
    * Re-runs every subscription after a write the bridge did not see (a `t.run`,
