@@ -5,12 +5,6 @@
 // through Vite, which resolves the kit's `import.meta.glob` of the functions;
 // importing the kit also sets a throwaway JWT key pair for Convex Auth.
 // A demo, not a deployment: one process, nothing persisted.
-
-type Kind = "query" | "mutation" | "action";
-/** Convex's status for a function that threw (ConvexHttpClient reads the error from the body). */
-const FUNCTION_FAILED = 560;
-import type { UserIdentity } from "convex/server";
-import type { JSONValue } from "convex/values";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
@@ -18,7 +12,8 @@ import { convexBridge, newBackend } from "convex-saas-backend/testing";
 
 /** The in-memory backend, as plugin.ts uses it. */
 export function createDemoBackend() {
-  const bridge = convexBridge(newBackend());
+  // Refreshes now and then so tabs see writes of scheduled functions too.
+  const bridge = convexBridge(newBackend(), { refreshIntervalMs: 5_000 });
   const sockets = new WebSocketServer({ noServer: true });
   let release: (() => void) | null = null;
   return {
@@ -31,34 +26,24 @@ export function createDemoBackend() {
       });
     },
     /**
-     * The HTTP API (`POST /api/query|mutation|action`) that ConvexHttpClient
-     * speaks: ConvexAuthProvider refreshes tokens through it (every hour, and
-     * after an auth error such as a token from before a restart).
+     * An HTTP request for the deployment: ConvexHttpClient's API
+     * (`/api/query|mutation|action`), through which ConvexAuthProvider
+     * refreshes tokens (every hour, and after an auth error such as a token
+     * from before a restart).
      */
-    async httpApi(kind: Kind, body: string, authorization: string | undefined) {
-      const { path, args } = JSON.parse(body) as { path: string; args: JSONValue };
-      let identity: UserIdentity | null = null;
-      if (authorization?.startsWith("Bearer ")) {
-        try {
-          identity = await bridge.identityOf(authorization.slice("Bearer ".length));
-        } catch (error) {
-          return { status: 401, body: JSON.stringify({ code: "Unauthenticated", message: String(error) }) };
-        }
+    async handleHttp(request: IncomingMessage, body: string): Promise<Response> {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (typeof value === "string") headers.set(name, value);
       }
-      const jsonArgs = Array.isArray(args) ? (args[0] ?? {}) : args;
-      const outcome = await bridge.exclusive(() => bridge.call(kind, path, jsonArgs, identity));
-      if (kind !== "query") await bridge.refresh();
-      return outcome.success
-        ? { status: 200, body: JSON.stringify({ status: "success", value: outcome.value, logLines: [] }) }
-        : {
-            status: FUNCTION_FAILED,
-            body: JSON.stringify({
-              status: "error",
-              errorMessage: outcome.message,
-              errorData: outcome.errorData,
-              logLines: [],
-            }),
-          };
+      const url = new URL(request.url ?? "/", bridge.url);
+      return bridge.handleHttp(
+        new Request(url, { method: request.method, headers, body: body === "" ? undefined : body }),
+      );
+    },
+    /** Stops the bridge's timers (the dev server closes the sockets). */
+    close() {
+      bridge.close();
     },
     /** Holds every mutation and action before it runs: what a slow server looks like to the client. */
     hold() {

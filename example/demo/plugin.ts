@@ -8,7 +8,8 @@ import type { Plugin } from "vite";
 /** What inMemoryBackend.ts gives (loaded through Vite at run time, so typed here). */
 type Backend = {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
-  httpApi(kind: string, body: string, authorization: string | undefined): Promise<{ status: number; body: string }>;
+  handleHttp(request: IncomingMessage, body: string): Promise<Response>;
+  close(): void;
   hold(): void;
   release(): void;
 };
@@ -30,21 +31,20 @@ export function inMemoryBackend(): Plugin {
           .ssrLoadModule("/demo/inMemoryBackend.ts")
           .then((module) => (module as { createDemoBackend: () => Backend }).createDemoBackend()));
       server.httpServer?.once("listening", () => void load());
+      server.httpServer?.once("close", () => void backend?.then((b) => b.close()));
       // Vite's HMR socket (its own protocol and path) is left to Vite; the client's sync socket is ours.
       server.httpServer?.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (!SYNC_PATH.test(new URL(request.url ?? "/", "http://localhost").pathname)) return;
         void load().then((b) => b.handleUpgrade(request, socket, head));
       });
       server.middlewares.use((request, response, next) => {
-        const kind = HTTP_API.exec(request.url ?? "")?.[1];
-        if (request.method !== "POST" || kind === undefined) return next();
+        if (!HTTP_API.test(request.url ?? "")) return next();
         void (async () => {
           const chunks: Buffer[] = [];
           for await (const chunk of request) chunks.push(chunk as Buffer);
-          const b = await load();
-          const answer = await b.httpApi(kind, Buffer.concat(chunks).toString("utf8"), request.headers.authorization);
-          response.writeHead(answer.status, { "content-type": "application/json" });
-          response.end(answer.body);
+          const answer = await (await load()).handleHttp(request, Buffer.concat(chunks).toString("utf8"));
+          response.writeHead(answer.status, Object.fromEntries(answer.headers));
+          response.end(Buffer.from(await answer.arrayBuffer()));
         })().catch(next);
       });
       server.middlewares.use("/__demo", (request, response, next) => {
