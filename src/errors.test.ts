@@ -57,7 +57,10 @@ test("fail() only compiles with the details its code declares", () => {
     () => fail("NOT_FOUND", "No such note", { noteId: "x" }),
     // @ts-expect-error `limit` is a number
     () => fail("LIMIT_REACHED", "Too many notes", { limit: "100" }),
+    // @ts-expect-error UNAUTHENTICATED carries no details
+    () => fail("UNAUTHENTICATED", "You must be signed in", { userId: "x" }),
     () => fail("NOT_FOUND", "No such note"),
+    () => fail("INVALID_ARGUMENT", "Enter a valid email address", { field: "email" }),
   ];
-  expect(calls).toHaveLength(5);
+  expect(calls).toHaveLength(7);
 });

@@ -27,7 +27,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
  * other details does not compile, and clients read what the server sends.
  */
 export type ErrorDetails = {
-  UNAUTHENTICATED: object;
+  UNAUTHENTICATED: Record<string, never>;
   /** `field`: the argument at fault, when one is (e.g. "email", "amount"). */
   INVALID_ARGUMENT: { field?: string };
   /** `table` for a row the rules could not find; `eventId` for a Stripe event. */

@@ -2,9 +2,8 @@ import { ConvexError } from "convex/values";
 import type { ErrorCode, ErrorDetails } from "../../src/errors";
 
 /** The details argument: optional when the code has no required detail. */
-type DetailsArg<C extends ErrorCode> = object extends ErrorDetails[C]
-  ? [details?: ErrorDetails[C]]
-  : [details: ErrorDetails[C]];
+type DetailsArg<C extends ErrorCode> =
+  Record<never, never> extends ErrorDetails[C] ? [details?: ErrorDetails[C]] : [details: ErrorDetails[C]];
 
 /**
  * Throws the `ConvexError` every client can read: a stable code, a message, and
