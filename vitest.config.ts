@@ -9,6 +9,7 @@ export default defineConfig({
       "src/**/*.test.ts",
       "src/**/*.test.tsx",
       "testing/**/*.test.ts",
+      "scripts/**/*.test.ts",
       "example/src/**/*.test.ts",
       "example/src/**/*.test.tsx",
     ],

@@ -10,6 +10,7 @@ import {
   deliverBody,
   event,
   expectConsole,
+  fillStatsShards,
   MAR_1,
   MINUTE,
   newBackend,
@@ -31,6 +32,7 @@ test("webhooks: documents per event", async () => {
   clockAt(MAR_1);
   const t = newBackend(true);
   const ada = await seedUser(t, "bench@example.com");
+  await fillStatsShards(t);
   const END2 = addMonths(MAR_1, 2);
   const { subscription: sub, invoice: bill, checkout } = stripeCustomer(ada, { name: "b" });
 
@@ -163,12 +165,14 @@ test("webhooks: documents per event", async () => {
     calls.map((c) => c.documentsRead).join(" + "),
     calls.map((c) => c.documentsWritten).join(" + "),
   ]);
-  // Every call of every event stays within the target.
+  // Every call of every event stays within the target: 4 of each, plus one
+  // stats shard (model/stats.ts: its lookup and its patch read it, the patch
+  // writes it) when the event moves a count.
   for (const [label, calls] of rows) {
     expect(calls.length, label).toBeGreaterThan(0);
     for (const call of calls) {
-      expect(call.documentsRead, label).toBeLessThanOrEqual(4);
-      expect(call.documentsWritten, label).toBeLessThanOrEqual(4);
+      expect(call.documentsRead, label).toBeLessThanOrEqual(6);
+      expect(call.documentsWritten, label).toBeLessThanOrEqual(5);
     }
   }
   writeSection(
@@ -176,7 +180,7 @@ test("webhooks: documents per event", async () => {
     "Stripe webhooks",
     "Documents read and written by `stripeEvents:ingest`, the one internal mutation that records a verified event in the inbox and applies it. " +
       "One user's story in order (refill, upgrade and recovery rows include their ledger entries; a patch counts a read). The last row is two calls: " +
-      "the first finds the subscription missing and reads nothing more, the http action fetches it from Stripe, the second applies it. Target: at most 4 of each per event.",
+      "the first finds the subscription missing and reads nothing more, the http action fetches it from Stripe, the second applies it. Target: at most 4 of each per event, plus one stats shard (2 reads, 1 write) when the event moves a count of `admin:stats`.",
     ["event", "documents read", "documents written"],
     table,
   );

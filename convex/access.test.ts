@@ -63,6 +63,15 @@ const ANONYMOUS: Record<string, (t: Backend) => Promise<unknown>> = {
   "billing:createCheckoutSession": (t) =>
     t.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
   "billing:createPortalSession": (t) => t.action(api.billing.createPortalSession, {}),
+  // Admin functions: signed-in admins only (admin.test.ts covers non-admins and admins).
+  "admin:listUsers": (t) => t.query(api.admin.listUsers, { paginationOpts: { numItems: 10, cursor: null } }),
+  "admin:getUser": (t) => t.query(api.admin.getUser, { userId: someId }),
+  "admin:adjustCredits": (t) => t.mutation(api.admin.adjustCredits, { userId: someId, delta: 5, reason: "x" }),
+  "admin:listEvents": (t) =>
+    t.query(api.admin.listEvents, { status: "failed", paginationOpts: { numItems: 10, cursor: null } }),
+  "admin:replayEvent": (t) => t.action(api.admin.replayEvent, { eventId: "evt_1" }),
+  "admin:stats": (t) => t.query(api.admin.stats, {}),
+  "admin:listAudit": (t) => t.query(api.admin.listAudit, { paginationOpts: { numItems: 10, cursor: null } }),
 };
 
 describe("every public function", () => {

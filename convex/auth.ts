@@ -6,6 +6,7 @@ import type { GenericDatabaseWriter } from "convex/server";
 import type { DataModel } from "./_generated/dataModel";
 import { serviceDb } from "./lib/db";
 import { fail } from "./lib/errors";
+import * as RateLimits from "./model/rateLimits";
 import { emailAddress, onSignUp, passwordStrength, profileFromProvider } from "./model/users";
 
 // OAuth providers are switched on by their env vars (Auth.js reads
@@ -35,6 +36,9 @@ export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
     async afterUserCreatedOrUpdated(ctx, { userId, existingUserId, profile }) {
       if (existingUserId !== null) return;
       const db = serviceDb(ctx.db as unknown as GenericDatabaseWriter<DataModel>);
+      // The app-wide backstop on new accounts (RATE_LIMITS.signUps). Refused,
+      // it rolls back the whole sign-up: no user, no account, no credits.
+      await RateLimits.spend({ db }, "signUps", null);
       await onSignUp({ db }, { userId, ...profileFromProvider(profile) });
     },
   },

@@ -8,6 +8,7 @@ import * as V from "./lib/validators";
 import type { BillingState } from "./lib/validators";
 import * as Checkouts from "./model/checkouts";
 import * as Customers from "./model/customers";
+import * as RateLimits from "./model/rateLimits";
 import { isAppError } from "../src/errors";
 import { PLANS } from "../src/plans";
 
@@ -22,11 +23,13 @@ import { PLANS } from "../src/plans";
  * `metadata.userId`, so every later event leads back to the user. A user has
  * at most one open session: asking again for the same price returns it,
  * another price closes it first, so two sessions can never both be paid.
+ * Rate-limited with the portal (`spendStripeCall`), before anything else.
  */
 export const createCheckoutSession = userAction({
   args: { planId: V.planId, interval: V.billingInterval },
   returns: V.redirect,
   handler: async (ctx, { planId, interval }): Promise<{ url: string }> => {
+    await ctx.runMutation(internal.billing.spendStripeCall, { userId: ctx.userId });
     const lookupKey = PLANS[planId].lookupKeys[interval];
     if (lookupKey === undefined) fail("INVALID_ARGUMENT", `The ${planId} plan is not for sale`, { field: "planId" });
     const site = requireEnv("SITE_URL");
@@ -120,11 +123,12 @@ async function settleOpenCheckout(stripe: Stripe, stripeSessionId: string): Prom
   return session.status === "open" ? session.url : null;
 }
 
-/** A Stripe customer portal page (update card, change plan, cancel); CONFLICT before any checkout. */
+/** A Stripe customer portal page (update card, change plan, cancel); CONFLICT before any checkout. Rate-limited with checkout. */
 export const createPortalSession = userAction({
   args: {},
   returns: V.redirect,
   handler: async (ctx): Promise<{ url: string }> => {
+    await ctx.runMutation(internal.billing.spendStripeCall, { userId: ctx.userId });
     const site = requireEnv("SITE_URL");
     const stripe = stripeClient();
     const { stripeCustomerId }: BillingState = await ctx.runQuery(internal.billing.billingState, {
@@ -136,6 +140,22 @@ export const createPortalSession = userAction({
       stripe.billingPortal.sessions.create({ customer: stripeCustomerId, return_url: `${site}/billing` }),
     );
     return { url: session.url };
+  },
+});
+
+/**
+ * The first step of every billing action: one token from the user's
+ * `stripeSession` bucket, shared by checkout and portal, or RATE_LIMITED (with
+ * `retryAfter`) before any Stripe request or open-session reuse. Every call
+ * counts, even one refused later (CONFLICT, a Stripe error): each may reach
+ * Stripe, whose account-wide rate limit the webhook handling needs too.
+ */
+export const spendStripeCall = internalMutation({
+  args: { userId: v.id("users") },
+  returns: v.null(),
+  handler: async (ctx, { userId }) => {
+    await RateLimits.spend(ctx, "stripeSession", userId);
+    return null;
   },
 });
 

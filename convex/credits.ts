@@ -6,7 +6,9 @@ import type { MutationCtx } from "./_generated/server";
 import { internalMutation, userMutation, userQuery } from "./lib/functions";
 import * as V from "./lib/validators";
 import * as Credits from "./model/credits";
+import * as Operators from "./model/operators";
 import * as Ledger from "./model/ledger";
+import * as RateLimits from "./model/rateLimits";
 import * as Refills from "./model/refills";
 import * as Reservations from "./model/reservations";
 
@@ -31,11 +33,18 @@ export const consumeCredits = userMutation({
   handler: (ctx, args) => Credits.consume(ctx, ctx.userId, args),
 });
 
-/** Holds credits for long-running work until committed, released, or `ttlSeconds` (default 600) pass. */
+/**
+ * Holds credits for long-running work until committed, released, or
+ * `ttlSeconds` (default 600) pass. At most 20 held at once (LIMIT_REACHED) and
+ * 60 a minute, 30 in a burst (RATE_LIMITED): src/limits.ts. Commit, release
+ * and consume are not rate-limited: the balance bounds them, and a bucket
+ * would add a read and a write to every spend.
+ */
 export const reserveCredits = userMutation({
   args: { amount: v.number(), ttlSeconds: v.optional(v.number()) },
   returns: V.reservation,
   handler: async (ctx, args) => {
+    await RateLimits.spend(ctx, "reserveCredits", ctx.userId);
     const { reservationId, balance, expiresAt } = await Reservations.reserve(ctx, ctx.userId, args);
     const expiryJobId = await ctx.scheduler.runAt(expiresAt, internal.credits.expireReservation, { reservationId });
     await Reservations.recordExpiryJob(ctx, reservationId, expiryJobId);
@@ -75,7 +84,7 @@ async function cancelExpiry(ctx: Pick<MutationCtx, "scheduler">, expiryJobId: Id
   if (expiryJobId !== null) await ctx.scheduler.cancel(expiryJobId);
 }
 
-/** The caller's ledger, newest first. */
+/** The caller's ledger, newest first; `numItems` 1..100 (INVALID_ARGUMENT otherwise). */
 export const listCreditHistory = userQuery({
   args: { paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(V.ledgerEntryDoc),
@@ -101,7 +110,7 @@ export const refillDue = internalMutation({
   },
 });
 
-/** An operator's correction or refund (`npx convex run credits:adjustCredits`). */
+/** An operator's correction or refund (`npx convex run credits:adjustCredits`), audited with actor "cli". */
 export const adjustCredits = internalMutation({
   args: {
     userId: v.id("users"),
@@ -111,5 +120,5 @@ export const adjustCredits = internalMutation({
     kind: v.optional(v.union(v.literal("adjust"), v.literal("refund"))),
   },
   returns: V.creditBalance,
-  handler: (ctx, { userId, ...args }) => Credits.adjust(ctx, userId, args),
+  handler: (ctx, args) => Operators.adjustCredits(ctx, "cli", args),
 });

@@ -2,9 +2,10 @@ import { paginationOptsValidator, paginationResultValidator } from "convex/serve
 import { v } from "convex/values";
 import { userMutation, userQuery } from "./lib/functions";
 import * as Notes from "./model/notes";
+import * as RateLimits from "./model/rateLimits";
 import * as V from "./lib/validators";
 
-/** The caller's notes, newest first. */
+/** The caller's notes, newest first; `numItems` 1..100 (INVALID_ARGUMENT otherwise). */
 export const list = userQuery({
   args: { paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(V.noteDoc),
@@ -18,11 +19,19 @@ export const get = userQuery({
   handler: (ctx, { noteId }) => Notes.getNote(ctx, noteId),
 });
 
-/** Creates a note (title 1 to 200 characters, body at most 20,000). */
+/**
+ * Creates a note (title 1 to 200 characters, body at most 10,000: QUOTAS in
+ * src/limits.ts). At most 1,000 notes per user (LIMIT_REACHED) and 30
+ * creations a minute (RATE_LIMITED): every public mutation that creates rows
+ * without spending credits spends from the `createRows` bucket.
+ */
 export const create = userMutation({
   args: { title: v.string(), body: v.string() },
   returns: v.id("notes"),
-  handler: (ctx, args) => Notes.createNote(ctx, ctx.userId, args),
+  handler: async (ctx, args) => {
+    await RateLimits.spend(ctx, "createRows", ctx.userId);
+    return await Notes.createNote(ctx, ctx.userId, args);
+  },
 });
 
 /** Changes a note's title and/or body. */

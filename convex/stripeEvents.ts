@@ -7,6 +7,8 @@ import { callStripe, stripeClient, verifySignature } from "./lib/stripe";
 import { integerInRange } from "./lib/validate";
 import * as V from "./lib/validators";
 import type { Delivery } from "./lib/validators";
+import type { Actor } from "./model/audit";
+import * as Operators from "./model/operators";
 import * as Inbox from "./model/stripeInbox";
 
 // POST /stripe/webhook (routed in http.ts) and the service functions around
@@ -62,14 +64,37 @@ export const payloadOf = internalQuery({
 export const replay = internalAction({
   args: { eventId: v.string() },
   returns: V.delivery,
-  handler: async (ctx, { eventId }): Promise<Delivery> => {
-    const body = await ctx.runQuery(internal.stripeEvents.payloadOf, { eventId });
-    if (body === null) {
-      fail("NOT_FOUND", `No stored payload for event ${eventId} (unknown, or too large to keep)`, { eventId });
-    }
-    return await deliver(ctx, body, true);
+  handler: (ctx, { eventId }) => replayEvent(ctx, "cli", eventId),
+});
+
+/** Audits a replay after it ran (the action that replays has no db). */
+export const recordReplay = internalMutation({
+  args: { actor: V.actor, eventId: v.string(), status: V.stripeEventStatus },
+  returns: v.null(),
+  handler: async (ctx, { actor, eventId, status }) => {
+    await Operators.recordReplay(ctx, actor, eventId, status);
+    return null;
   },
 });
+
+/**
+ * Replays a recorded event for `actor` (`api.admin.replayEvent`, or "cli"):
+ * NOT_FOUND, and nothing recorded, when no payload is stored for it;
+ * otherwise delivered again and audited with its outcome.
+ */
+export async function replayEvent(
+  ctx: Pick<ActionCtx, "runQuery" | "runMutation">,
+  actor: Actor,
+  eventId: string,
+): Promise<Delivery> {
+  const body = await ctx.runQuery(internal.stripeEvents.payloadOf, { eventId });
+  if (body === null) {
+    fail("NOT_FOUND", `No stored payload for event ${eventId} (unknown, or too large to keep)`, { eventId });
+  }
+  const result = await deliver(ctx, body, true);
+  await ctx.runMutation(internal.stripeEvents.recordReplay, { actor, eventId, status: result.status });
+  return result;
+}
 
 /** Stripe's webhook endpoint: verify the signature, then hand the whole body to `ingest`. */
 export const webhook = httpAction(async (ctx, request) => {

@@ -30,8 +30,8 @@ export type ErrorDetails = {
   UNAUTHENTICATED: Record<string, never>;
   /** `field`: the argument at fault, when one is (e.g. "email", "amount"). */
   INVALID_ARGUMENT: { field?: string };
-  /** `table` for a row the rules could not find; `eventId` for a Stripe event. */
-  NOT_FOUND: { table?: string; eventId?: string };
+  /** `table` for a row the rules could not find; `eventId` for a Stripe event; `userId` an admin named. */
+  NOT_FOUND: { table?: string; eventId?: string; userId?: string };
   /** `table` for a row rule; `feature` and `planId` (the caller's plan) for a feature their plan lacks. */
   FORBIDDEN: { table?: string; feature?: string; planId?: string };
   /** `spent`: what an idempotency key already spent; `status`: a reservation's state. */
@@ -42,8 +42,8 @@ export type ErrorDetails = {
   CONFIGURATION: { variable?: string; lookupKey?: string };
   /** Stripe's error type and code, and its HTTP status. */
   STRIPE_ERROR: { stripeType?: string; stripeCode?: string | null; status?: number | null };
-  /** Milliseconds until a call may succeed. */
-  RATE_LIMITED: { retryAfter: number };
+  /** Milliseconds until a call may succeed, and the bucket (a name in RATE_LIMITS, src/limits.ts). */
+  RATE_LIMITED: { retryAfter: number; rateLimit: string };
   /** The quota that is full. */
   LIMIT_REACHED: { limit: number };
 };

@@ -9,7 +9,11 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** A token bucket: `rate` tokens per `period`, at most `capacity` at once. */
+/**
+ * A token bucket: `rate` tokens per `period`, at most `capacity` at once. The
+ * shape of convex-helpers' `TokenBucketRateLimit`, which enforces these
+ * (convex/model/rateLimits.ts); a refusal is RATE_LIMITED with `retryAfter`.
+ */
 export type RateLimit = { kind: "token bucket"; rate: number; period: number; capacity: number };
 
 export const RATE_LIMITS = {

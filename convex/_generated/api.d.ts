@@ -13,6 +13,7 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as admin from "../admin.js";
 import type * as auth from "../auth.js";
 import type * as billing from "../billing.js";
 import type * as credits from "../credits.js";
@@ -27,16 +28,21 @@ import type * as lib_stripe from "../lib/stripe.js";
 import type * as lib_validate from "../lib/validate.js";
 import type * as lib_validators from "../lib/validators.js";
 import type * as migrations from "../migrations.js";
+import type * as model_admins from "../model/admins.js";
+import type * as model_audit from "../model/audit.js";
 import type * as model_checkouts from "../model/checkouts.js";
 import type * as model_credits from "../model/credits.js";
 import type * as model_customers from "../model/customers.js";
 import type * as model_entitlements from "../model/entitlements.js";
 import type * as model_ledger from "../model/ledger.js";
 import type * as model_notes from "../model/notes.js";
+import type * as model_operators from "../model/operators.js";
 import type * as model_profiles from "../model/profiles.js";
+import type * as model_rateLimits from "../model/rateLimits.js";
 import type * as model_reconcile from "../model/reconcile.js";
 import type * as model_refills from "../model/refills.js";
 import type * as model_reservations from "../model/reservations.js";
+import type * as model_stats from "../model/stats.js";
 import type * as model_stripeDoctor from "../model/stripeDoctor.js";
 import type * as model_stripeHandlers from "../model/stripeHandlers.js";
 import type * as model_stripeInbox from "../model/stripeInbox.js";
@@ -62,6 +68,7 @@ import type * as users from "../users.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  admin: typeof admin;
   auth: typeof auth;
   billing: typeof billing;
   credits: typeof credits;
@@ -76,16 +83,21 @@ declare const fullApi: ApiFromModules<{
   "lib/validate": typeof lib_validate;
   "lib/validators": typeof lib_validators;
   migrations: typeof migrations;
+  "model/admins": typeof model_admins;
+  "model/audit": typeof model_audit;
   "model/checkouts": typeof model_checkouts;
   "model/credits": typeof model_credits;
   "model/customers": typeof model_customers;
   "model/entitlements": typeof model_entitlements;
   "model/ledger": typeof model_ledger;
   "model/notes": typeof model_notes;
+  "model/operators": typeof model_operators;
   "model/profiles": typeof model_profiles;
+  "model/rateLimits": typeof model_rateLimits;
   "model/reconcile": typeof model_reconcile;
   "model/refills": typeof model_refills;
   "model/reservations": typeof model_reservations;
+  "model/stats": typeof model_stats;
   "model/stripeDoctor": typeof model_stripeDoctor;
   "model/stripeHandlers": typeof model_stripeHandlers;
   "model/stripeInbox": typeof model_stripeInbox;

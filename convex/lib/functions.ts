@@ -11,6 +11,8 @@ import {
   mutation as rawMutation,
   query as rawQuery,
 } from "../_generated/server";
+import { internal } from "../_generated/api";
+import { requireAdmin } from "../model/admins";
 import { type AppDbReader, type AppDbWriter, serviceDb, userDb } from "./db";
 import { fail } from "./errors";
 import { reportMetrics } from "./metrics";
@@ -61,6 +63,44 @@ export const userMutation = customMutation(rawMutation, {
 export const userAction = customAction(rawAction, {
   args: {},
   input: async (ctx) => ({ ctx: { userId: await requireUserId(ctx) }, args: {} }),
+});
+
+/**
+ * The admin builders: a signed-in caller (UNAUTHENTICATED otherwise) whose
+ * role, checked here on the server, is admin (FORBIDDEN otherwise; one index
+ * read, paid by admin calls only). The handler gets `ctx.adminId` for the
+ * audit and the service-role `ctx.db`: admins see every user's rows, so every
+ * admin function decides for itself what it shows and audits what it changes.
+ */
+export const adminQuery = customQuery(rawQuery, {
+  args: {},
+  input: async (ctx) => {
+    const adminId = await requireUserId(ctx);
+    const db = serviceDb(asWriter(ctx.db));
+    await requireAdmin({ db }, adminId);
+    return { ctx: { adminId, db: db as AppDbReader }, args: {}, onSuccess: () => reportMetrics(ctx) };
+  },
+});
+
+/** Admin mutation: see `adminQuery`; `updatedAt` kept. */
+export const adminMutation = customMutation(rawMutation, {
+  args: {},
+  input: async (ctx) => {
+    const adminId = await requireUserId(ctx);
+    const db = serviceDb(ctx.db);
+    await requireAdmin({ db }, adminId);
+    return { ctx: { adminId, db: db as AppDbWriter }, args: {}, onSuccess: () => reportMetrics(ctx) };
+  },
+});
+
+/** Admin action: the role is checked by an internal query (actions have no db) before the handler runs. */
+export const adminAction = customAction(rawAction, {
+  args: {},
+  input: async (ctx) => {
+    const adminId = await requireUserId(ctx);
+    await ctx.runQuery(internal.admin.checkAdmin, { userId: adminId });
+    return { ctx: { adminId }, args: {} };
+  },
 });
 
 /** Service-role query: no row rules. */

@@ -21,6 +21,7 @@ export type RowRule<T extends TableNames> = {
 export type RowRules = { [T in TableNames]?: RowRule<T> };
 
 const own = (userId: Id<"users">, row: { userId: Id<"users"> }) => row.userId === userId;
+const ownBucket = (userId: Id<"users">, row: { key?: string }) => row.key === userId;
 
 export const rowRules: RowRules = {
   // Created at sign-up by the service role; users edit their own.
@@ -34,4 +35,9 @@ export const rowRules: RowRules = {
   // Users hold, commit and release their own; expiry runs as the service role.
   creditReservations: { read: own, insert: own, modify: own },
   notes: { read: own, insert: own, modify: own },
+  // Kept by notes.create and notes.remove for the caller's own notes.
+  noteCounts: { read: own, insert: own, modify: own },
+  // convex-helpers' token buckets: a user's calls spend from the buckets keyed
+  // by their own id; app-wide buckets (no key) are the service role's.
+  rateLimits: { read: ownBucket, insert: ownBucket, modify: ownBucket },
 };

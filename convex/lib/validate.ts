@@ -1,3 +1,5 @@
+import type { PaginationOptions } from "convex/server";
+import { QUOTAS } from "../../src/limits";
 import { fail } from "./errors";
 
 // Validators only check types (`v.number()` accepts NaN and Infinity, and a
@@ -35,4 +37,13 @@ export function integerInRange(field: string, value: number, min: number, max: n
     fail("INVALID_ARGUMENT", `${field} must be a whole number from ${min} to ${max}`, { field });
   }
   return value;
+}
+
+/**
+ * The page options of a paginated list, with `numItems` bounded to
+ * 1..QUOTAS.pageSize: every list calls this, so no call reads a million rows.
+ */
+export function pageOptions(paginationOpts: PaginationOptions): PaginationOptions {
+  integerInRange("paginationOpts.numItems", paginationOpts.numItems, 1, QUOTAS.pageSize);
+  return paginationOpts;
 }

@@ -159,6 +159,8 @@ export const ledgerEntryFields = {
   reason: v.optional(v.string()),
   /** Makes the change happen once: an invoice id, a client key, a refill period. */
   idempotencyKey: v.optional(v.string()),
+  /** Who made an operator's change (`adjust`, `refund`): the admin's user id, or "cli" for `npx convex run`. */
+  actor: v.optional(v.string()),
   updatedAt: v.number(),
 };
 
@@ -182,6 +184,56 @@ export const noteFields = {
   updatedAt: v.number(),
 };
 
+/** How many notes a user keeps: the notes quota reads this row, not the notes. */
+export const noteCountFields = {
+  userId: v.id("users"),
+  count: v.number(),
+  updatedAt: v.number(),
+};
+
+/** A user's role. No row means "user": only admins have one (model/admins.ts). */
+export const role = literals(["user", "admin"]);
+export type Role = Infer<typeof role>;
+
+export const roleFields = {
+  userId: v.id("users"),
+  role,
+  updatedAt: v.number(),
+};
+
+/** Who makes an admin change: an admin's user id, or "cli" (`npx convex run`). */
+export const actor = v.union(v.id("users"), v.literal("cli"));
+
+/** What an audit row keeps of a call's arguments: flat values, never secrets. */
+export const auditArgs = v.record(v.string(), v.union(v.string(), v.number(), v.boolean(), v.null()));
+export type AuditArgs = Infer<typeof auditArgs>;
+
+/** One admin (or operator) change, for the books (model/audit.ts). */
+export const adminAuditFields = {
+  /** The admin's user id, or "cli" for `npx convex run`; a hashed id once that admin's account is deleted. */
+  actor: v.string(),
+  /** The function, e.g. "adjustCredits", "grantAdmin", "replayEvent". */
+  action: v.string(),
+  /** The user the change is about (a user id; a hashed id once that account is deleted), or null. */
+  target: v.union(v.string(), v.null()),
+  args: auditArgs,
+  /** When it was done (ms). */
+  at: v.number(),
+  updatedAt: v.number(),
+};
+
+/** One shard of the sharded counters `admin:stats` sums (model/stats.ts). */
+export const statsShardFields = {
+  shard: v.number(),
+  users: v.number(),
+  free: v.number(),
+  pro: v.number(),
+  business: v.number(),
+  /** Subscriptions that are active or trialing. */
+  activeSubscriptions: v.number(),
+  updatedAt: v.number(),
+};
+
 // --- documents, as functions return them ---
 
 /** A table's fields plus Convex's system fields. */
@@ -192,6 +244,7 @@ export const profileDoc = docOf("profiles", profileFields);
 export const subscriptionDoc = docOf("subscriptions", subscriptionFields);
 export const ledgerEntryDoc = docOf("creditLedger", ledgerEntryFields);
 export const noteDoc = docOf("notes", noteFields);
+export const adminAuditDoc = docOf("adminAudit", adminAuditFields);
 /** An inbox row without its payload (for listings). */
 export const stripeEventSummary = docOf("stripeEvents", omit(stripeEventFields, ["payload"]));
 
@@ -205,6 +258,36 @@ export const creditSummary = v.object({
   nextRefillAt: v.number(),
 });
 export type CreditSummary = Infer<typeof creditSummary>;
+
+/** The counts `admin:stats` returns. */
+export const stats = v.object({
+  users: v.number(),
+  byPlan: v.object({ free: v.number(), pro: v.number(), business: v.number() }),
+  /** Active or trialing. */
+  activeSubscriptions: v.number(),
+});
+export type Stats = Infer<typeof stats>;
+
+/** One user as `admin:listUsers` lists them. */
+export const adminUserRow = v.object({
+  userId: v.id("users"),
+  email: v.string(),
+  fullName: v.union(v.string(), v.null()),
+  planId,
+  /** The status of the subscription that decides the plan, or "none". */
+  status: v.union(subscriptionStatus, v.literal("none")),
+  balance: v.number(),
+  createdAt: v.number(),
+});
+
+/** Everything `admin:getUser` shows about one user. */
+export const adminUserDetail = v.object({
+  profile: profileDoc,
+  credits: v.union(creditSummary, v.null()),
+  subscriptions: v.array(subscriptionDoc),
+  ledger: v.array(ledgerEntryDoc),
+  events: v.array(stripeEventSummary),
+});
 
 /** The balance after a change. */
 export const creditBalance = v.object({ balance: v.number() });

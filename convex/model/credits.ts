@@ -69,7 +69,14 @@ export async function chargeUser(
   return await consume(ctx, ctx.userId, { amount, reason, idempotencyKey });
 }
 
-export type Adjustment = { delta: number; reason: string; idempotencyKey?: string; kind?: "adjust" | "refund" };
+export type Adjustment = {
+  delta: number;
+  reason: string;
+  idempotencyKey?: string;
+  kind?: "adjust" | "refund";
+  /** Who makes it (recorded on the ledger entry): an admin's user id, or "cli". */
+  actor?: string;
+};
 
 /**
  * An operator's correction (or a refund): adds `delta` (negative to take
@@ -88,6 +95,7 @@ export async function adjust(ctx: WriteCtx, userId: Id<"users">, args: Adjustmen
   if (account.balance + delta < 0) {
     fail("INSUFFICIENT_CREDITS", "Not enough credits to take away", { balance: account.balance, required: -delta });
   }
-  const after = await changeBalance(ctx, account, { delta, kind: args.kind ?? "adjust", reason, idempotencyKey: key });
+  const kind = args.kind ?? "adjust";
+  const after = await changeBalance(ctx, account, { delta, kind, reason, idempotencyKey: key, actor: args.actor });
   return { balance: after.balance };
 }

@@ -6,7 +6,7 @@ import type { PaginationOptions } from "convex/server";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx, WriteValue } from "../lib/db";
 import { fail } from "../lib/errors";
-import { integerInRange } from "../lib/validate";
+import { pageOptions } from "../lib/validate";
 import type { CreditSummary, LedgerKind } from "../lib/validators";
 import { FREE_PLAN } from "../../src/plans";
 import { addMonths } from "./time";
@@ -93,6 +93,8 @@ export type BalanceChange = {
   kind: LedgerKind;
   reason?: string;
   idempotencyKey?: string;
+  /** Who made an operator's change: the admin's user id, or "cli". */
+  actor?: string;
   /** Other fields of the account to change in the same write. */
   fields?: AccountFields;
 };
@@ -115,6 +117,7 @@ export async function changeBalance(ctx: WriteCtx, account: Account, change: Bal
     kind: change.kind,
     reason: change.reason,
     idempotencyKey: change.idempotencyKey,
+    ...(change.actor === undefined ? {} : { actor: change.actor }),
   });
   return { ...account, ...change.fields, balance };
 }
@@ -135,14 +138,13 @@ export function creditSummary(account: Account): CreditSummary {
   };
 }
 
-/** The user's ledger, newest first, a page at a time (at most 100 entries). */
+/** The user's ledger, newest first, a page at a time (1..QUOTAS.pageSize entries). */
 export async function ledgerPage(ctx: ReadCtx, userId: Id<"users">, paginationOpts: PaginationOptions) {
-  integerInRange("paginationOpts.numItems", paginationOpts.numItems, 1, 100);
   return await ctx.db
     .query("creditLedger")
     .withIndex("by_userId", (q) => q.eq("userId", userId))
     .order("desc")
-    .paginate(paginationOpts);
+    .paginate(pageOptions(paginationOpts));
 }
 
 /** The user's latest `limit` ledger entries, newest first (for operators and tests). */

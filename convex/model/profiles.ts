@@ -1,4 +1,5 @@
 // The owner of the `profiles` table.
+import type { PaginationOptions } from "convex/server";
 import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import { fail } from "../lib/errors";
@@ -10,6 +11,23 @@ export async function getProfile(ctx: ReadCtx, userId: Id<"users">) {
     .query("profiles")
     .withIndex("by_userId", (q) => q.eq("userId", userId))
     .unique();
+}
+
+/** Up to `limit` profiles with this e-mail (lower-cased, as sign-up stores it), through the e-mail index. */
+export async function findByEmail(ctx: ReadCtx, email: string, limit: number) {
+  return await ctx.db
+    .query("profiles")
+    .withIndex("by_email", (q) => q.eq("email", email.trim().toLowerCase()))
+    .take(limit);
+}
+
+/** Every profile (or those with `email`), oldest first, a page at a time (admins' user list). */
+export async function profilePage(ctx: ReadCtx, paginationOpts: PaginationOptions, email?: string) {
+  const query =
+    email === undefined
+      ? ctx.db.query("profiles")
+      : ctx.db.query("profiles").withIndex("by_email", (q) => q.eq("email", email.trim().toLowerCase()));
+  return await query.paginate(paginationOpts);
 }
 
 export type NewProfile = { userId: Id<"users">; email: string; fullName?: string; avatarUrl?: string };

@@ -8,6 +8,7 @@ import type { ReconcileItem, ReconcilePage } from "../lib/validators";
 import { linkCustomer, linkForCustomer } from "./customers";
 import { recordReconciled, RECONCILE_EVENT_PREFIX } from "./stripeInbox";
 import { subscriptionFacts, type SubscriptionFacts } from "./stripeObjects";
+import * as Stats from "./stats";
 import { syncSubscription } from "./subscriptionSync";
 import * as Subscriptions from "./subscriptions";
 import { userExists, userWithVerifiedEmail } from "./users";
@@ -90,6 +91,11 @@ export async function reconcilePage(
   at: number,
   now: number,
 ): Promise<ReconcilePage> {
+  // A page changes many users' plans: their stats are written once, not per subscription.
+  return await Stats.batched(ctx, () => applyPage(ctx, items, at, now));
+}
+
+async function applyPage(ctx: WriteCtx, items: readonly ReconcileItem[], at: number, now: number) {
   const page: ReconcilePage = { checked: 0, changed: 0, unmatched: [] };
   for (const item of items) {
     const facts = subscriptionFacts(JSON.parse(item.subscription) as Record<string, unknown>);

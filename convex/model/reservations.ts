@@ -11,6 +11,7 @@ import type { WriteCtx } from "../lib/db";
 import { fail } from "../lib/errors";
 import { integerInRange } from "../lib/validate";
 import type { ReservationStatus } from "../lib/validators";
+import { QUOTAS } from "../../src/limits";
 import { creditAmount } from "./credits";
 import { changeBalance, requireAccount } from "./ledger";
 
@@ -19,11 +20,23 @@ export const MAX_TTL_SECONDS = 24 * 60 * 60;
 
 /**
  * Takes `amount` from the balance and holds it until commit, release or
- * `ttlSeconds` pass. The caller schedules the expiry at `expiresAt`.
+ * `ttlSeconds` pass. The caller schedules the expiry at `expiresAt`. A user
+ * holds at most QUOTAS.heldReservations at once (LIMIT_REACHED with `limit`):
+ * each one is a row, a ledger entry and a pending job, and releasing one costs
+ * nothing, so the balance alone does not bound them.
  */
 export async function reserve(ctx: WriteCtx, userId: Id<"users">, args: { amount: number; ttlSeconds?: number }) {
   const amount = creditAmount("amount", args.amount);
   const ttl = integerInRange("ttlSeconds", args.ttlSeconds ?? DEFAULT_TTL_SECONDS, 1, MAX_TTL_SECONDS);
+  const limit = QUOTAS.heldReservations;
+  // Reads at most `limit` held rows (never the ended ones) through the index.
+  const held = await ctx.db
+    .query("creditReservations")
+    .withIndex("by_userId_and_status", (q) => q.eq("userId", userId).eq("status", "held"))
+    .take(limit);
+  if (held.length >= limit) {
+    fail("LIMIT_REACHED", `You can hold at most ${limit} reservations: commit or release one first`, { limit });
+  }
   const account = await requireAccount(ctx, userId);
   if (account.balance < amount) {
     fail("INSUFFICIENT_CREDITS", "Not enough credits", { balance: account.balance, required: amount });

@@ -171,10 +171,12 @@ async function onInvoicePaid(
     now: Date.now(),
   });
   const paid = result === "refilled" || result === "period_already_refilled";
-  await Subscriptions.markPaid(ctx, row, {
-    paidThrough: paid ? paidThrough : undefined,
-    recoveredAt: recovered ? at : undefined,
-  });
+  await Subscriptions.markPaid(
+    ctx,
+    row,
+    { paidThrough: paid ? paidThrough : undefined, recoveredAt: recovered ? at : undefined },
+    subs,
+  );
   const notes = {
     refilled: null,
     already_refilled: `Invoice ${invoice.invoiceId} already refilled`,

@@ -4,6 +4,7 @@
 // the same moment: Convex serializes the two mutations and the second sees
 // the first's row).
 import { omit } from "convex-helpers";
+import type { PaginationOptions } from "convex/server";
 import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { IngestResult, InboxHealth, StripeEventStatus } from "../lib/validators";
@@ -195,6 +196,26 @@ export async function listEvents(ctx: ReadCtx, status: StripeEventStatus, limit:
   const rows = await ctx.db
     .query("stripeEvents")
     .withIndex("by_status", (q) => q.eq("status", status))
+    .order("desc")
+    .take(limit);
+  return rows.map((row) => omit(row, ["payload"]));
+}
+
+/** Events with `status`, newest first, a page at a time, without payloads (admins' inbox view). */
+export async function eventPage(ctx: ReadCtx, status: StripeEventStatus, paginationOpts: PaginationOptions) {
+  const page = await ctx.db
+    .query("stripeEvents")
+    .withIndex("by_status", (q) => q.eq("status", status))
+    .order("desc")
+    .paginate(paginationOpts);
+  return { ...page, page: page.page.map((row) => omit(row, ["payload"])) };
+}
+
+/** The user's latest `limit` events, newest first, without payloads. */
+export async function eventsOfUser(ctx: ReadCtx, userId: Id<"users">, limit: number) {
+  const rows = await ctx.db
+    .query("stripeEvents")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
     .order("desc")
     .take(limit);
   return rows.map((row) => omit(row, ["payload"]));

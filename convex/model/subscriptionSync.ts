@@ -95,7 +95,7 @@ export async function syncSubscription(
     lastEventAt: at,
     ...(paidThrough === undefined ? {} : { paidThrough: Math.max(paidThrough, row?.paidThrough ?? 0) }),
   };
-  const saved = await Subscriptions.save(ctx, row, fields);
+  const saved = await Subscriptions.save(ctx, row, fields, subs);
   const all = [...subs.filter((s) => s._id !== saved._id), saved];
   const accountPaidThrough = Subscriptions.accountPaidThrough(all, account.paidThrough);
   if (followPlan === "from_next_refill") {

@@ -2,7 +2,9 @@
 // named status rules (shared with clients from src/subscriptions.ts).
 import type { Doc, Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx, WriteValue } from "../lib/db";
-import { entitledCredits, isEntitled, isInGoodStanding } from "../../src/subscriptions";
+import type { PlanId } from "../../src/plans";
+import { entitledCredits, entitledPlanId, isEntitled, isInGoodStanding } from "../../src/subscriptions";
+import * as Stats from "./stats";
 
 export {
   entitledCredits,
@@ -90,33 +92,93 @@ export async function currentSubscription(ctx: ReadCtx, userId: Id<"users">) {
   return pickCurrent(await listForUser(ctx, userId));
 }
 
+/** The plan a user's subscriptions put them on: their current one's while it entitles them, else free. */
+export function planOf(subs: readonly Subscription[]): PlanId {
+  const current = pickCurrent(subs);
+  return current === null ? "free" : entitledPlanId(current);
+}
+
+/**
+ * Keeps the `admin:stats` counters in step with one subscription write (every
+ * write of this table comes through here). Its active count moves with the
+ * row alone; the user's plan can only move when the row's own entitled plan
+ * does, and only then are the user's other subscriptions needed (`userSubs`
+ * when the caller holds them, else read).
+ */
+async function count(
+  ctx: WriteCtx,
+  before: Subscription | null,
+  after: Subscription,
+  userSubs?: readonly Subscription[],
+) {
+  const good = (sub: Subscription | null) => (sub !== null && isInGoodStanding(sub.status) ? 1 : 0);
+  const activeDelta = good(after) - good(before);
+  const rowPlan = (sub: Subscription | null) => (sub === null ? "free" : entitledPlanId(sub));
+  if (rowPlan(before) === rowPlan(after)) {
+    await Stats.onSubscriptionChange(ctx, { planBefore: "free", planAfter: "free", activeDelta });
+    return;
+  }
+  const others = (userSubs ?? (await listForUser(ctx, after.userId))).filter((sub) => sub._id !== after._id);
+  await Stats.onSubscriptionChange(ctx, {
+    planBefore: planOf(before === null ? others : [...others, before]),
+    planAfter: planOf([...others, after]),
+    activeDelta,
+  });
+}
+
 /**
  * Stores `fields` as the subscription: inserts when `row` is null, patches
  * only when something changed. Returns the row as stored, without reading it
  * back (Convex fixes `Date.now()` for the whole mutation, so the time the
- * wrapper stamped is `Date.now()` here too).
+ * wrapper stamped is `Date.now()` here too). `userSubs`: the user's
+ * subscriptions, when the caller holds them (saves a read for the stats).
  */
-export async function save(ctx: WriteCtx, row: Subscription | null, fields: WriteValue<"subscriptions">) {
+export async function save(
+  ctx: WriteCtx,
+  row: Subscription | null,
+  fields: WriteValue<"subscriptions">,
+  userSubs?: readonly Subscription[],
+) {
   if (row === null) {
     const id = await ctx.db.insert("subscriptions", fields);
-    return { ...fields, _id: id, _creationTime: Date.now(), updatedAt: Date.now() } as Subscription;
+    const saved = { ...fields, _id: id, _creationTime: Date.now(), updatedAt: Date.now() } as Subscription;
+    await count(ctx, null, saved, userSubs);
+    return saved;
   }
   const changed = (Object.keys(fields) as (keyof typeof fields)[]).some((k) => row[k] !== fields[k]);
-  return changed ? await ctx.db.update("subscriptions", row, fields) : row;
+  if (!changed) return row;
+  const saved = await ctx.db.update("subscriptions", row, fields);
+  await count(ctx, row, saved, userSubs);
+  return saved;
 }
 
 /** Records an invoice paid through `paidThrough` and, when it recovered the subscription, its return to active at `recoveredAt`. One patch, or none. */
-export async function markPaid(ctx: WriteCtx, row: Subscription, paid: { paidThrough?: number; recoveredAt?: number }) {
+export async function markPaid(
+  ctx: WriteCtx,
+  row: Subscription,
+  paid: { paidThrough?: number; recoveredAt?: number },
+  userSubs?: readonly Subscription[],
+) {
   const fields = {
     ...(paid.paidThrough === undefined || paid.paidThrough === row.paidThrough
       ? {}
       : { paidThrough: paid.paidThrough }),
     ...(paid.recoveredAt === undefined ? {} : { status: "active" as const, lastEventAt: paid.recoveredAt }),
   };
-  return Object.keys(fields).length === 0 ? row : await ctx.db.update("subscriptions", row, fields);
+  if (Object.keys(fields).length === 0) return row;
+  const saved = await ctx.db.update("subscriptions", row, fields);
+  await count(ctx, row, saved, userSubs);
+  return saved;
 }
 
 /** Sets the status as of a Stripe event at `at` (ms). */
 export async function setStatus(ctx: WriteCtx, row: Subscription, status: Subscription["status"], at: number) {
-  return await ctx.db.update("subscriptions", row, { status, lastEventAt: at });
+  const saved = await ctx.db.update("subscriptions", row, { status, lastEventAt: at });
+  await count(ctx, row, saved);
+  return saved;
+}
+
+/** What a user's subscriptions count for in the stats: their plan and how many are active or trialing (for account deletion). */
+export function countedAs(subs: readonly Subscription[]): { planId: PlanId; active: number } {
+  return { planId: planOf(subs), active: subs.filter((sub) => isInGoodStanding(sub.status)).length };
 }

@@ -3,6 +3,7 @@ import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import { openAccount } from "./ledger";
 import { createProfile, type NewProfile } from "./profiles";
+import * as Stats from "./stats";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const COMMON_PASSWORDS = new Set(["password", "password1", "12345678", "123456789", "qwertyuiop", "iloveyou1"]);
@@ -47,6 +48,8 @@ export function profileFromProvider(profile: Record<string, unknown>) {
 export async function onSignUp(ctx: WriteCtx, profile: NewProfile) {
   const result = await createProfile(ctx, profile);
   await openAccount(ctx, profile.userId);
+  // Counted once, with the profile that makes the account (a repeat creates nothing).
+  if (result.created) await Stats.onSignUp(ctx);
   return result;
 }
 
