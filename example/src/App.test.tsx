@@ -10,6 +10,7 @@ import { ConvexReactClient } from "convex/react";
 import {
   clockAt,
   convexBridge,
+  expectConsole,
   MAR_1,
   newBackend,
   sendOk,
@@ -17,6 +18,7 @@ import {
   stripeEnv,
 } from "convex-saas-backend/testing";
 import { afterEach, expect, test, vi } from "vitest";
+import { internal } from "convex-saas-backend/api";
 import { App } from "./App";
 
 // Updates come from the client's socket, as in the browser, not from act() scopes.
@@ -42,9 +44,8 @@ function memoryStorage() {
 
 const currentPlan = () => document.querySelector('.plans article[aria-current="true"] h2')?.textContent;
 
-test("sign up, then Pro after a signed webhook (support unlocked), then the past_due banner", async () => {
-  stripeEnv();
-  clockAt(MAR_1);
+/** The example app on a fresh backend, and Ada signed up through its form. */
+async function signedUpApp() {
   const t = newBackend();
   const bridge = convexBridge(t);
   client = new ConvexReactClient(bridge.url, { webSocketConstructor: bridge.webSocketConstructor });
@@ -55,12 +56,18 @@ test("sign up, then Pro after a signed webhook (support unlocked), then the past
       <App />
     </ConvexAuthProvider>,
   );
-
   fireEvent.change(await screen.findByPlaceholderText("Email"), { target: { value: "ada@example.com" } });
   fireEvent.change(screen.getByPlaceholderText("Password"), { target: { value: "correct-horse-1" } });
   fireEvent.click(screen.getByRole("button", { name: "Sign up" }));
   await waitFor(() => expect(screen.getByTestId("credits").textContent).toBe("100 credits"), { timeout: 10_000 });
   const userId = await t.run(async (ctx) => (await ctx.db.query("users").first())!._id);
+  return { t, bridge, userId };
+}
+
+test("sign up, then Pro after a signed webhook (support unlocked), then the past_due banner", async () => {
+  stripeEnv();
+  clockAt(MAR_1);
+  const { t, bridge, userId } = await signedUpApp();
 
   fireEvent.click(screen.getByRole("button", { name: "Plans" }));
   await screen.findByText("Email support comes with Pro and Business.");
@@ -82,4 +89,25 @@ test("sign up, then Pro after a signed webhook (support unlocked), then the past
   expect(banner.textContent).toBe("Your last payment failed. Update your card to keep your Pro plan. Update card");
   // past_due keeps the plan while Stripe retries.
   expect(currentPlan()).toBe("Pro");
+});
+
+test("the admin page: refused until the user is made an admin, then stats, users and a credit grant", async () => {
+  const { t } = await signedUpApp();
+  // React reports the refusal its error boundary caught.
+  const errors = expectConsole("error", "Admins only");
+  fireEvent.click(screen.getByRole("button", { name: "Admin" }));
+  expect((await screen.findByRole("alert")).textContent).toBe("Admins only");
+
+  await t.mutation(internal.admin.grantAdmin, { email: "ada@example.com" });
+  // The refusal stays until the page is opened again (a new render asks again).
+  fireEvent.click(screen.getByRole("button", { name: "Credits" }));
+  fireEvent.click(screen.getByRole("button", { name: "Admin" }));
+  await waitFor(() => expect(screen.getByTestId("stats").textContent).toBe("1 users: 1 free, 0 pro, 0 business"));
+  const row = await screen.findByRole("row", { name: /ada@example.com/ });
+  expect(row.textContent).toContain("100");
+
+  fireEvent.click(screen.getByRole("button", { name: "+100 credits" }));
+  await waitFor(() => expect(screen.getByTestId("credits").textContent).toBe("200 credits"));
+  expect(screen.getByRole("row", { name: /ada@example.com/ }).textContent).toContain("200");
+  expect(errors.messages.every((message) => message.includes("Admins only"))).toBe(true);
 });

@@ -1,6 +1,7 @@
 import { useAuthActions } from "@convex-dev/auth/react";
 import { Authenticated, AuthLoading, Unauthenticated } from "convex/react";
 import { useState } from "react";
+import { AdminPage } from "./components/AdminPage";
 import { CreditHistory } from "./components/CreditHistory";
 import { CreditsBadge } from "./components/CreditsBadge";
 import { PastDueBanner } from "./components/PastDueBanner";
@@ -10,7 +11,7 @@ import { SignInForm } from "./components/SignInForm";
 import { SpendForm } from "./components/SpendForm";
 import { SupportLink } from "./components/SupportLink";
 
-const PAGES = { credits: "Credits", billing: "Plans", profile: "Profile" } as const;
+const PAGES = { credits: "Credits", billing: "Plans", profile: "Profile", admin: "Admin" } as const;
 type Page = keyof typeof PAGES;
 
 // Stripe sends users back to <SITE_URL>/billing (after Checkout or the portal).
@@ -67,6 +68,7 @@ function SignedIn() {
         </>
       )}
       {page === "profile" && <ProfileForm />}
+      {page === "admin" && <AdminPage />}
     </>
   );
 }
