@@ -53,6 +53,9 @@ const FUNCTIONS: Record<string, FunctionKind> = {
   "notes:update": "public mutation",
   "profiles:getProfile": "public query",
   "profiles:updateProfile": "public mutation",
+  // Retention: daily crons only.
+  "retention:deleteEndedReservations": "internal mutation",
+  "retention:reduceStripePayloads": "internal mutation",
   // Stripe events: only the signed webhook route reaches them.
   "stripeEvents:ingest": "internal mutation",
   "stripeEvents:list": "internal query",
@@ -77,7 +80,7 @@ const ROUTES = ["GET /.well-known/jwks.json", "GET /.well-known/openid-configura
 // modules that are operator or webhook plumbing.
 const PRIVILEGED_NAME =
   /grant|revoke|role|refill|adjust|plan|allowance|setSubscription|sync|ingest|replay|apply|reconcile|link|record|webhook|signUp|createProfile|migrat|expire|backfill|payload/i;
-const PRIVILEGED_MODULES = ["stripeEvents", "stripeOps", "migrations", "users"];
+const PRIVILEGED_MODULES = ["stripeEvents", "stripeOps", "migrations", "users", "retention"];
 
 // The one exception: the admin module's public functions adjust credits and
 // replay events for admins, behind the role check of the admin builders

@@ -7,7 +7,8 @@ import type { DataModel } from "./_generated/dataModel";
 import { serviceDb } from "./lib/db";
 import { fail } from "./lib/errors";
 import * as RateLimits from "./model/rateLimits";
-import { emailAddress, onSignUp, passwordStrength, profileFromProvider } from "./model/users";
+import { ResendOTP } from "./lib/resendOtp";
+import { emailAddress, onAuthenticated, passwordStrength } from "./model/users";
 
 // OAuth providers are switched on by their env vars (Auth.js reads
 // AUTH_<PROVIDER>_ID and AUTH_<PROVIDER>_SECRET), so a fresh clone needs none.
@@ -16,30 +17,59 @@ const oauthProviders = [
   ...(process.env.AUTH_GOOGLE_ID ? [Google] : []),
 ];
 
+// E-mail verification by one-time code, switched on by AUTH_RESEND_KEY (and
+// AUTH_EMAIL_FROM for the sender). With it, a password account must enter the
+// code before it can sign in, and its free credits wait for that; without it
+// (local development) sign-up signs in and grants at once. README: "Sign-in".
+const resendKey = process.env.AUTH_RESEND_KEY;
+const verify = resendKey ? ResendOTP(resendKey, process.env.AUTH_EMAIL_FROM || undefined) : undefined;
+
+/**
+ * `provider` with `params.email` normalized before any of its flows runs.
+ * Password's `profile` normalizes the account's id, but Convex Auth hands the
+ * raw params to the `verify` provider, which stores the address as typed on
+ * the users row and checks the code against it: "Ada@Example.com" would not
+ * match the account "ada@example.com". (`options` is where Convex Auth keeps a
+ * credentials provider's config; it merges it over the provider.)
+ */
+function withNormalizedEmail<P extends ReturnType<typeof Password>>(provider: P): P {
+  type Authorize = (params: Record<string, unknown>, ctx: unknown) => Promise<unknown>;
+  const options = (provider as unknown as { options: { authorize: Authorize } }).options;
+  const authorize: Authorize = (params, ctx) => {
+    const email = typeof params.email === "string" ? emailAddress(params.email) : null;
+    // An address that is not one goes on as typed, for `profile` to refuse.
+    return options.authorize(email === null ? params : { ...params, email }, ctx);
+  };
+  return { ...provider, options: { ...options, authorize } };
+}
+
 export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
   providers: [
-    Password({
-      profile: (params) => {
-        const email = emailAddress(String(params.email ?? ""));
-        if (email === null) fail("INVALID_ARGUMENT", "Enter a valid email address", { field: "email" });
-        return { email };
-      },
-      validatePasswordRequirements: (password) => {
-        const problem = passwordStrength(password);
-        if (problem !== null) fail("INVALID_ARGUMENT", problem, { field: "password" });
-      },
-    }),
+    withNormalizedEmail(
+      Password({
+        profile: (params) => {
+          const email = emailAddress(String(params.email ?? ""));
+          if (email === null) fail("INVALID_ARGUMENT", "Enter a valid email address", { field: "email" });
+          return { email };
+        },
+        validatePasswordRequirements: (password) => {
+          const problem = passwordStrength(password);
+          if (problem !== null) fail("INVALID_ARGUMENT", problem, { field: "password" });
+        },
+        ...(verify === undefined ? {} : { verify }),
+      }),
+    ),
     ...oauthProviders,
   ],
   callbacks: {
-    // Called on every sign-in too; only a new user gets the sign-up work.
-    async afterUserCreatedOrUpdated(ctx, { userId, existingUserId, profile }) {
-      if (existingUserId !== null) return;
+    // Called on every sign-in and e-mail verification too: see onAuthenticated.
+    async afterUserCreatedOrUpdated(ctx, { userId, existingUserId, profile, type }) {
       const db = serviceDb(ctx.db as unknown as GenericDatabaseWriter<DataModel>);
+      const isNew = existingUserId === null;
       // The app-wide backstop on new accounts (RATE_LIMITS.signUps). Refused,
       // it rolls back the whole sign-up: no user, no account, no credits.
-      await RateLimits.spend({ db }, "signUps", null);
-      await onSignUp({ db }, { userId, ...profileFromProvider(profile) });
+      if (isNew) await RateLimits.spend({ db }, "signUps", null);
+      await onAuthenticated({ db }, { userId, isNew, type, profile, requireVerifiedEmail: verify !== undefined });
     },
   },
 });

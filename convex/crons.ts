@@ -22,4 +22,8 @@ crons.weekly(
   {},
 );
 
+// Retention (README: "Data we keep"): once a day, in batches that schedule the next.
+crons.daily("delete ended reservations", { hourUTC: 3, minuteUTC: 7 }, internal.retention.deleteEndedReservations, {});
+crons.daily("reduce old Stripe payloads", { hourUTC: 3, minuteUTC: 27 }, internal.retention.reduceStripePayloads, {});
+
 export default crons;

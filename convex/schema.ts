@@ -22,9 +22,12 @@ export const appTables = {
   stripeEvents: defineTable(V.stripeEventFields)
     .index("by_eventId", ["eventId"])
     // Listing by status reads newest first through the index's _creationTime.
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- listings need that order, not payloadReducedAt's
     .index("by_status", ["status"])
     // An admin reads a user's latest events (admin:getUser).
-    .index("by_userId", ["userId"]),
+    .index("by_userId", ["userId"])
+    // Retention: payloads still kept, by how long ago they were processed (model/stripeInbox.ts).
+    .index("by_status_and_payloadReducedAt_and_processedAt", ["status", "payloadReducedAt", "processedAt"]),
   credits: defineTable(V.creditFields).index("by_userId", ["userId"]).index("by_nextRefillAt", ["nextRefillAt"]),
   // Append-only; `_creationTime` orders a user's entries in time.
   creditLedger: defineTable(V.ledgerEntryFields)
@@ -33,7 +36,10 @@ export const appTables = {
     .index("by_userId_and_idempotencyKey", ["userId", "idempotencyKey"]),
   // One row per reservation, kept after it ends so a late commit is a CONFLICT, not a NOT_FOUND.
   // The quota of held reservations is counted through `by_userId_and_status` (model/reservations.ts).
-  creditReservations: defineTable(V.creditReservationFields).index("by_userId_and_status", ["userId", "status"]),
+  creditReservations: defineTable(V.creditReservationFields)
+    .index("by_userId_and_status", ["userId", "status"])
+    // Retention: ended rows by when they ended (an ended row is never written again).
+    .index("by_status_and_updatedAt", ["status", "updatedAt"]),
   checkoutSessions: defineTable(V.checkoutSessionFields)
     .index("by_userId", ["userId"])
     .index("by_stripeSessionId", ["stripeSessionId"]),

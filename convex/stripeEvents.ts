@@ -89,7 +89,9 @@ export async function replayEvent(
 ): Promise<Delivery> {
   const body = await ctx.runQuery(internal.stripeEvents.payloadOf, { eventId });
   if (body === null) {
-    fail("NOT_FOUND", `No stored payload for event ${eventId} (unknown, or too large to keep)`, { eventId });
+    fail("NOT_FOUND", `No stored payload for event ${eventId} (unknown, too large to keep, or emptied by retention)`, {
+      eventId,
+    });
   }
   const result = await deliver(ctx, body, true);
   await ctx.runMutation(internal.stripeEvents.recordReplay, { actor, eventId, status: result.status });

@@ -8,6 +8,10 @@ import { operationsChapter } from "./operations";
 import { api } from "../convex/_generated/api";
 import { newBackend } from "../testing";
 
+// E-mail verification on, as in production: sign-ups enter the code from the
+// e-mail (a fake Resend keeps it) before they are signed in and get free credits.
+process.env.AUTH_RESEND_KEY = "re_demo";
+
 test("demo", async () => {
   // A clock the story can move: a month has to pass for the refill, and the
   // billing chapter goes on from there.

@@ -42,7 +42,7 @@ test("isAppError narrows a caught error to its code's details, as fail() sent th
   expect(error.data.required - error.data.balance).toBe(43);
   expect(isAppError(new Error("Server Error"))).toBe(false);
 
-  const limited = thrownBy(() => fail("RATE_LIMITED", "Slow down", { retryAfter: 1_500, rateLimit: "reserveCredits" }));
+  const limited = thrownBy(() => fail("RATE_LIMITED", "Slow down", { retryAfter: 1_500, rateLimit: "createRows" }));
   expect(isAppError(limited, "RATE_LIMITED") && limited.data.retryAfter).toBe(1_500);
 });
 

@@ -3,6 +3,7 @@
  * stable, so a client can `switch` on it.
  */
 import type { ConvexError, Value } from "convex/values";
+import type { RATE_LIMITS } from "./limits";
 
 export const ERROR_CODES = [
   "UNAUTHENTICATED",
@@ -28,9 +29,9 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
  */
 export type ErrorDetails = {
   UNAUTHENTICATED: Record<string, never>;
-  /** `field`: the argument at fault, when one is (e.g. "email", "amount"). */
-  INVALID_ARGUMENT: { field?: string };
-  /** `table` for a row the rules could not find; `eventId` for a Stripe event; `userId` an admin named. */
+  /** `field`: the argument at fault, when one is (e.g. "email", "amount"); `min`/`max`: its allowed length, for text. */
+  INVALID_ARGUMENT: { field?: string; min?: number; max?: number };
+  /** `table` for a row the rules could not find; `eventId` for a Stripe event; `userId` for an admin's target. */
   NOT_FOUND: { table?: string; eventId?: string; userId?: string };
   /** `table` for a row rule; `feature` and `planId` (the caller's plan) for a feature their plan lacks. */
   FORBIDDEN: { table?: string; feature?: string; planId?: string };
@@ -42,8 +43,8 @@ export type ErrorDetails = {
   CONFIGURATION: { variable?: string; lookupKey?: string };
   /** Stripe's error type and code, and its HTTP status. */
   STRIPE_ERROR: { stripeType?: string; stripeCode?: string | null; status?: number | null };
-  /** Milliseconds until a call may succeed, and the bucket (a name in RATE_LIMITS, src/limits.ts). */
-  RATE_LIMITED: { retryAfter: number; rateLimit: string };
+  /** Milliseconds until one more call will pass, and the bucket (src/limits.ts) that is empty. */
+  RATE_LIMITED: { retryAfter: number; rateLimit: keyof typeof RATE_LIMITS };
   /** The quota that is full. */
   LIMIT_REACHED: { limit: number };
 };

@@ -7,6 +7,7 @@ import type { Id } from "../convex/_generated/dataModel";
 import { serviceDb } from "../convex/lib/db";
 import { onSignUp } from "../convex/model/users";
 import schema from "../convex/schema";
+import { ensureResend } from "./email";
 
 /** Every deployed module (files with two dots, like tests, are not deployed). */
 export const modules = import.meta.glob(["../convex/**/*.*s", "!../convex/**/*.*.*s"]);
@@ -57,11 +58,39 @@ function subjectOf(token: string): string {
   return (JSON.parse(atob(payload)) as { sub: string }).sub;
 }
 
-/** Signs up through the real Password provider (and its callbacks) and returns the signed-in user. */
-export async function signUpWithPassword(t: Backend, email: string, password = "correct-horse-1"): Promise<TestUser> {
-  const result = await t.action(api.auth.signIn, { provider: "password", params: { email, password, flow: "signUp" } });
-  const subject = subjectOf(result.tokens!.token);
+/** The user a sign-in result's token is for, as they call the backend. */
+function userFromTokens(t: Backend, tokens: { token: string } | null | undefined): TestUser {
+  if (!tokens) throw new Error("the sign-in returned no tokens");
+  const subject = subjectOf(tokens.token);
   return { userId: subject.split("|")[0] as Id<"users">, as: t.withIdentity({ subject }) };
+}
+
+/**
+ * Signs up through the real Password provider (and its callbacks) and returns
+ * the signed-in user. When e-mail verification is on (AUTH_RESEND_KEY set in
+ * the test file), the code goes to a fake Resend (`stubResend`, installed if
+ * `fetch` is not one) and the user enters it from the e-mail, as a person would.
+ */
+export async function signUpWithPassword(t: Backend, email: string, password = "correct-horse-1"): Promise<TestUser> {
+  const outbox = process.env.AUTH_RESEND_KEY ? ensureResend() : null;
+  const result = await startSignUp(t, email, password);
+  if (result.tokens) return userFromTokens(t, result.tokens);
+  if (outbox === null) throw new Error("sign-up waits for e-mail verification, but AUTH_RESEND_KEY is not set");
+  return await verifyEmail(t, email, outbox.codeFor(email.trim().toLowerCase()));
+}
+
+/** The Password sign-up call alone: with verification on, it sends the code and signs nobody in (no tokens). */
+export async function startSignUp(t: Backend, email: string, password = "correct-horse-1") {
+  return await t.action(api.auth.signIn, { provider: "password", params: { email, password, flow: "signUp" } });
+}
+
+/** Enters `code` for `email` (Password's `email-verification` flow) and returns the signed-in user. */
+export async function verifyEmail(t: Backend, email: string, code: string): Promise<TestUser> {
+  const result = await t.action(api.auth.signIn, {
+    provider: "password",
+    params: { email, code, flow: "email-verification" },
+  });
+  return userFromTokens(t, result.tokens);
 }
 
 /**

@@ -7,6 +7,7 @@ export * from "./clock";
 export * from "./console";
 export * from "./credits";
 export * from "./db";
+export * from "./email";
 export * from "./fakeStripe";
 export * from "./functions";
 export * from "./stripe";

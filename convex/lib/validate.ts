@@ -15,7 +15,7 @@ export function trimmedText(field: string, value: string, min: number, max: numb
   return trimmed;
 }
 
-/** An absolute `https:` URL of at most `max` characters. */
+/** An absolute `https:` URL of at most `max` characters, in its normalized form (`new URL(value).href`). */
 export function httpsUrl(field: string, value: string, max = 2048): string {
   let url: URL | null = null;
   try {
@@ -23,12 +23,13 @@ export function httpsUrl(field: string, value: string, max = 2048): string {
   } catch {
     url = null;
   }
-  if (value.length > max || url === null || url.protocol !== "https:" || url.hostname === "") {
+  if (url === null || url.href.length > max || url.protocol !== "https:" || url.hostname === "") {
     fail("INVALID_ARGUMENT", `${field} must be an https: URL of at most ${max} characters`, {
       field,
     });
   }
-  return value;
+  // One spelling per address (host lower-cased, punycode, escapes), so what is stored is what a browser loads.
+  return url.href;
 }
 
 /** A whole number in `min`..`max` (rejects NaN, Infinity and fractions). */

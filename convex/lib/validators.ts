@@ -107,6 +107,8 @@ export const stripeEventFields = {
   note: v.union(v.string(), v.null()),
   /** The verified body as received, so the event can be replayed; "" when too large to keep (model/stripeInbox.ts). */
   payload: v.string(),
+  /** When retention emptied `payload` (RETENTION.stripePayloads after processing); absent while it is kept. */
+  payloadReducedAt: v.optional(v.number()),
   updatedAt: v.number(),
 };
 
@@ -396,3 +398,6 @@ export const reconcileResult = v.object({
   nextCursor: v.union(v.string(), v.null()),
 });
 export type ReconcileResult = Infer<typeof reconcileResult>;
+
+/** One batch of a retention job: how many rows it deleted or reduced, and whether it scheduled the next. */
+export const retentionBatch = v.object({ done: v.number(), more: v.boolean() });

@@ -3,6 +3,7 @@
 import type { Id } from "../_generated/dataModel";
 import type { WriteCtx } from "../lib/db";
 import { fail } from "../lib/errors";
+import { cleanText } from "../lib/text";
 import { integerInRange, trimmedText } from "../lib/validate";
 import { changeBalance, entryWithKey, requireAccount } from "./ledger";
 
@@ -14,9 +15,9 @@ export function creditAmount(field: string, value: number): number {
   return integerInRange(field, value, 1, MAX_AMOUNT);
 }
 
-/** An optional reason (trimmed, at most 200 characters). */
+/** An optional reason (clean text, lib/text.ts: at most 200 characters). */
 export function reasonText(reason: string | undefined): string | undefined {
-  return reason === undefined ? undefined : trimmedText("reason", reason, 1, 200);
+  return reason === undefined ? undefined : cleanText("reason", reason, 1, 200);
 }
 
 export type Consume = { amount: number; reason?: string; idempotencyKey?: string };
@@ -85,7 +86,7 @@ export type Adjustment = {
 export async function adjust(ctx: WriteCtx, userId: Id<"users">, args: Adjustment) {
   const delta = integerInRange("delta", args.delta, -MAX_AMOUNT, MAX_AMOUNT);
   if (delta === 0) fail("INVALID_ARGUMENT", "delta must not be 0", { field: "delta" });
-  const reason = trimmedText("reason", args.reason, 1, 200);
+  const reason = cleanText("reason", args.reason, 1, 200);
   const key = args.idempotencyKey === undefined ? undefined : `admin:${args.idempotencyKey}`;
   if (key !== undefined) {
     const first = await entryWithKey(ctx, userId, key);

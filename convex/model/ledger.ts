@@ -36,14 +36,64 @@ export async function entryWithKey(ctx: ReadCtx, userId: Id<"users">, idempotenc
     .unique();
 }
 
+/** The idempotency key of the free allowance's ledger entry: one per user, ever. */
+export const SIGNUP_KEY = "signup";
+/** `nextRefillAt` of an account waiting for its e-mail to be verified: the refill sweep never reaches it. */
+export const AWAITING_VERIFICATION = Number.MAX_SAFE_INTEGER;
+
 /**
- * Opens the user's credits account at the free plan's allowance, with its
- * `signup` ledger entry; refills fall monthly on the sign-up date.
+ * Opens the user's credits account. `grant` (the default): at the free plan's
+ * allowance, with its `signup` ledger entry; refills fall monthly on the
+ * sign-up date. Without: at balance 0 and allowance 0, outside the refill
+ * sweep, until `grantSignupAllowance` (the e-mail is verified).
  * Idempotent: an existing account is left unchanged.
  */
-export async function openAccount(ctx: WriteCtx, userId: Id<"users">): Promise<void> {
+export async function openAccount(ctx: WriteCtx, userId: Id<"users">, { grant = true } = {}): Promise<void> {
   if ((await getAccount(ctx, userId)) !== null) return;
-  await insertAccount(ctx, userId, { openedAt: Date.now(), balance: FREE_PLAN.monthlyCredits });
+  if (grant) {
+    await insertAccount(ctx, userId, { openedAt: Date.now(), balance: FREE_PLAN.monthlyCredits });
+    return;
+  }
+  const now = Date.now();
+  await ctx.db.insert("credits", {
+    userId,
+    balance: 0,
+    monthlyAllowance: 0,
+    lastRefillAt: now,
+    refillAnchorAt: now,
+    nextRefillAt: AWAITING_VERIFICATION,
+    refillCount: 0,
+    peakAllowance: 0,
+  });
+}
+
+/**
+ * The free allowance of an account opened without it, once per user (the
+ * `signup` entry's key): a second verification, or one of an account that got
+ * it at sign-up, grants nothing. Like an upgrade, it adds only what lies above
+ * the period's peak allowance (an account a paid plan already filled gets a
+ * 0-credit entry). Refills then fall monthly on the verification date.
+ * Returns false when the allowance was granted before.
+ */
+export async function grantSignupAllowance(ctx: WriteCtx, userId: Id<"users">): Promise<boolean> {
+  if ((await entryWithKey(ctx, userId, SIGNUP_KEY)) !== null) return false;
+  const account = await requireAccount(ctx, userId);
+  const now = Date.now();
+  const peak = account.peakAllowance ?? account.monthlyAllowance;
+  await changeBalance(ctx, account, {
+    delta: Math.max(0, FREE_PLAN.monthlyCredits - peak),
+    kind: "signup",
+    reason: "Free plan allowance (e-mail verified)",
+    idempotencyKey: SIGNUP_KEY,
+    fields: {
+      monthlyAllowance: Math.max(account.monthlyAllowance, FREE_PLAN.monthlyCredits),
+      peakAllowance: Math.max(peak, FREE_PLAN.monthlyCredits),
+      ...(account.nextRefillAt === AWAITING_VERIFICATION
+        ? { lastRefillAt: now, refillAnchorAt: now, nextRefillAt: addMonths(now, 1) }
+        : {}),
+    },
+  });
+  return true;
 }
 
 /**
@@ -73,7 +123,7 @@ export async function insertAccount(
     balanceAfter: balance,
     kind: "signup",
     reason: "Free plan allowance",
-    idempotencyKey: "signup",
+    idempotencyKey: SIGNUP_KEY,
   });
 }
 

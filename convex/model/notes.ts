@@ -2,6 +2,7 @@ import type { PaginationOptions } from "convex/server";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import { fail } from "../lib/errors";
+import { clean } from "../lib/text";
 import { pageOptions, trimmedText } from "../lib/validate";
 import { QUOTAS } from "../../src/limits";
 
@@ -14,7 +15,12 @@ import { QUOTAS } from "../../src/limits";
 
 export type NoteInput = { title: string; body: string };
 
-function checked(input: Partial<NoteInput>): Partial<NoteInput> {
+function checked(raw: Partial<NoteInput>): Partial<NoteInput> {
+  // Cleaned first (lib/text.ts), so lengths count what is stored and an invisible-only title is empty.
+  const input = {
+    title: raw.title === undefined ? undefined : clean(raw.title),
+    body: raw.body === undefined ? undefined : clean(raw.body, { multiline: true }),
+  };
   const out: Partial<NoteInput> = {};
   if (input.title !== undefined) out.title = trimmedText("title", input.title, 1, QUOTAS.noteTitleLength);
   if (input.body !== undefined) out.body = trimmedText("body", input.body, 0, QUOTAS.noteBodyLength);

@@ -3,7 +3,8 @@ import type { PaginationOptions } from "convex/server";
 import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import { fail } from "../lib/errors";
-import { httpsUrl, trimmedText } from "../lib/validate";
+import { cleanText } from "../lib/text";
+import { httpsUrl } from "../lib/validate";
 
 /** The user's profile, or null. */
 export async function getProfile(ctx: ReadCtx, userId: Id<"users">) {
@@ -32,11 +33,20 @@ export async function profilePage(ctx: ReadCtx, paginationOpts: PaginationOption
 
 export type NewProfile = { userId: Id<"users">; email: string; fullName?: string; avatarUrl?: string };
 
-/** Creates the user's profile. Idempotent: an existing profile is returned unchanged. */
+/**
+ * Creates the user's profile, its fields held to the same rules as
+ * `updateProfile` (clean text, a normalized https: URL). Idempotent: an
+ * existing profile is returned unchanged.
+ */
 export async function createProfile(ctx: WriteCtx, profile: NewProfile) {
   const existing = await getProfile(ctx, profile.userId);
   if (existing !== null) return { created: false, profileId: existing._id };
-  return { created: true, profileId: await ctx.db.insert("profiles", profile) };
+  const row = {
+    ...profile,
+    fullName: profile.fullName === undefined ? undefined : cleanText("fullName", profile.fullName, 1, 100),
+    avatarUrl: profile.avatarUrl === undefined ? undefined : httpsUrl("avatarUrl", profile.avatarUrl),
+  };
+  return { created: true, profileId: await ctx.db.insert("profiles", row) };
 }
 
 export type ProfileChanges = { fullName?: string | null; avatarUrl?: string | null };
@@ -48,7 +58,7 @@ export type ProfileChanges = { fullName?: string | null; avatarUrl?: string | nu
 export async function updateProfile(ctx: WriteCtx, userId: Id<"users">, changes: ProfileChanges) {
   const patch: { fullName?: string; avatarUrl?: string } = {};
   if (changes.fullName !== undefined) {
-    patch.fullName = changes.fullName === null ? undefined : trimmedText("fullName", changes.fullName, 1, 100);
+    patch.fullName = changes.fullName === null ? undefined : cleanText("fullName", changes.fullName, 1, 100);
   }
   if (changes.avatarUrl !== undefined) {
     patch.avatarUrl = changes.avatarUrl === null ? undefined : httpsUrl("avatarUrl", changes.avatarUrl);

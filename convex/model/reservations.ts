@@ -143,3 +143,26 @@ async function settle(
   });
   return { balance: after.balance, charged, returned: lapsed ? 0 : rest };
 }
+
+/** How a reservation can end: every status but `held`. */
+export const ENDED_STATUSES = ["committed", "released", "expired"] as const satisfies ReservationStatus[];
+
+/**
+ * Retention: deletes up to `limit` reservations that ended before `endedBefore`
+ * (an ended row is never written again, so its `updatedAt` is when it ended).
+ * Reads only rows it deletes, through `by_status_and_updatedAt`. The ledger
+ * keeps what each one charged and returned. `more` says the batch was full.
+ */
+export async function deleteEnded(ctx: WriteCtx, endedBefore: number, limit: number) {
+  let deleted = 0;
+  for (const status of ENDED_STATUSES) {
+    const rows = await ctx.db
+      .query("creditReservations")
+      .withIndex("by_status_and_updatedAt", (q) => q.eq("status", status).lt("updatedAt", endedBefore))
+      .take(limit - deleted);
+    for (const row of rows) await ctx.db.delete("creditReservations", row._id);
+    deleted += rows.length;
+    if (deleted === limit) return { deleted, more: true };
+  }
+  return { deleted, more: false };
+}

@@ -4,7 +4,7 @@
 // the same moment: Convex serializes the two mutations and the second sees
 // the first's row).
 import { omit } from "convex-helpers";
-import type { PaginationOptions } from "convex/server";
+import type { PaginationOptions, TransactionMetrics } from "convex/server";
 import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { IngestResult, InboxHealth, StripeEventStatus } from "../lib/validators";
@@ -285,6 +285,8 @@ export async function recordReconciled(
     userId: args.userId,
     note: args.note,
     payload: keptPayload(args.subscription),
+    // A fresh payload: retention starts over for it.
+    payloadReducedAt: undefined,
   };
   const existing = await findEvent(ctx, args.eventId);
   // Found again as it was (an unmatched subscription, run after run): nothing to write.
@@ -297,4 +299,38 @@ export async function recordReconciled(
       receivedAt: args.now,
       ...fields,
     });
+}
+
+/** Statuses whose payload retention empties; failed and needs_attention keep theirs until resolved (status changes). */
+export const REDUCIBLE_STATUSES = ["processed", "ignored", "unmatched"] as const satisfies StripeEventStatus[];
+
+type MetricsCtx = WriteCtx & { meta: { getTransactionMetrics(): Promise<TransactionMetrics> } };
+
+/**
+ * Retention: empties the payload (customer e-mails, names, addresses) of up
+ * to `limit` rows processed before `processedBefore`, keeping id, type,
+ * created, object id, status and outcome. Reads only rows it reduces, one at
+ * a time: a row may hold a payload of up to 1 MB (read once, and once more
+ * by its patch), so it stops while the transaction's byte budget still fits
+ * another. `more` says rows may be left.
+ */
+export async function reducePayloads(ctx: MetricsCtx, processedBefore: number, limit: number) {
+  const now = Date.now();
+  let reduced = 0;
+  for (const status of REDUCIBLE_STATUSES) {
+    while (reduced < limit) {
+      const { bytesRead, documentsRead } = await ctx.meta.getTransactionMetrics();
+      if (bytesRead.remaining < 3 * MAX_PAYLOAD_BYTES || documentsRead.remaining < 3) return { reduced, more: true };
+      const row = await ctx.db
+        .query("stripeEvents")
+        .withIndex("by_status_and_payloadReducedAt_and_processedAt", (q) =>
+          q.eq("status", status).eq("payloadReducedAt", undefined).lt("processedAt", processedBefore),
+        )
+        .first();
+      if (row === null) break;
+      await ctx.db.patch("stripeEvents", row._id, { payload: "", payloadReducedAt: now });
+      reduced++;
+    }
+  }
+  return { reduced, more: reduced === limit };
 }

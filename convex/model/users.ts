@@ -1,28 +1,26 @@
 // Sign-up: the input rules for new accounts and the work done for each.
 import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
-import { openAccount } from "./ledger";
+import { clean, hasInvisible } from "../lib/text";
+import { httpsUrl } from "../lib/validate";
+import { getAccount, grantSignupAllowance, openAccount } from "./ledger";
 import { createProfile, type NewProfile } from "./profiles";
 import * as Stats from "./stats";
 
+export { passwordStrength } from "../lib/passwords";
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const COMMON_PASSWORDS = new Set(["password", "password1", "12345678", "123456789", "qwertyuiop", "iloveyou1"]);
 
-/** The email lower-cased and trimmed, or null when it is not an address. */
+/**
+ * The email trimmed, lower-cased and in NFC, or null when it is not an
+ * address. One holding control or invisible characters (`a\u200b@x.io`) is
+ * refused rather than cleaned: it is a lookalike of another address, not a
+ * typo to fix silently.
+ */
 export function emailAddress(raw: string): string | null {
-  const email = raw.trim().toLowerCase();
+  const email = raw.trim().toLowerCase().normalize("NFC");
+  if (hasInvisible(email)) return null;
   return email.length <= 254 && EMAIL.test(email) ? email : null;
-}
-
-/** Why a password is too weak, or null when it is acceptable. */
-export function passwordStrength(password: string): string | null {
-  if (password.length < 8) return "Password must be at least 8 characters";
-  if (password.length > 128) return "Password must be at most 128 characters";
-  if (!/[a-zA-Z]/.test(password) || !/[^a-zA-Z]/.test(password)) {
-    return "Password must contain a letter and a digit or symbol";
-  }
-  if (COMMON_PASSWORDS.has(password.toLowerCase())) return "Password is too common";
-  return null;
 }
 
 /**
@@ -32,25 +30,87 @@ export function passwordStrength(password: string): string | null {
  */
 export function profileFromProvider(profile: Record<string, unknown>) {
   const email = typeof profile.email === "string" ? (emailAddress(profile.email) ?? "") : "";
-  const name = typeof profile.name === "string" ? profile.name.trim().slice(0, 100) : "";
-  const image = typeof profile.image === "string" ? profile.image : "";
+  // Cut at 100 UTF-16 units, never between the two halves of a surrogate pair.
+  const name =
+    typeof profile.name === "string"
+      ? clean(profile.name)
+          .slice(0, 100)
+          .replace(/[\uD800-\uDBFF]$/, "")
+          .trim()
+      : "";
   return {
     email,
     fullName: name === "" ? undefined : name,
-    avatarUrl: image.startsWith("https://") && image.length <= 2048 ? image : undefined,
+    avatarUrl: typeof profile.image === "string" ? providerUrl(profile.image) : undefined,
   };
 }
 
+/** The provider's avatar URL as `httpsUrl` stores one, or undefined when it is not an https: URL. */
+function providerUrl(raw: string): string | undefined {
+  try {
+    return httpsUrl("avatarUrl", raw);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Sign-up work for a new user: the profile and the credits account at the free
- * plan's allowance. Idempotent: a second call creates nothing.
+ * Sign-up work for a new user: the profile and the credits account, at the
+ * free plan's allowance when `verified` (the default), else at 0 until
+ * `onEmailVerified`. Idempotent: a second call creates nothing.
  */
-export async function onSignUp(ctx: WriteCtx, profile: NewProfile) {
+export async function onSignUp(ctx: WriteCtx, profile: NewProfile, { verified = true } = {}) {
   const result = await createProfile(ctx, profile);
-  await openAccount(ctx, profile.userId);
+  await openAccount(ctx, profile.userId, { grant: verified });
   // Counted once, with the profile that makes the account (a repeat creates nothing).
   if (result.created) await Stats.onSignUp(ctx);
   return result;
+}
+
+/** The free allowance for a user whose e-mail is now verified, once (see `grantSignupAllowance`). */
+export async function onEmailVerified(ctx: WriteCtx, userId: Id<"users">) {
+  if ((await getAccount(ctx, userId)) === null) await openAccount(ctx, userId);
+  else await grantSignupAllowance(ctx, userId);
+}
+
+/**
+ * True when Convex Auth recorded the user's e-mail as verified: a code sent to
+ * it was entered, or an OAuth provider vouched for it (Convex Auth sets
+ * `emailVerificationTime` for OAuth e-mails). No e-mail, nothing verified.
+ */
+export async function hasVerifiedEmail(ctx: ReadCtx, userId: Id<"users">) {
+  const user = await ctx.db.get("users", userId);
+  return (
+    user !== null && typeof user.email === "string" && user.email !== "" && user.emailVerificationTime !== undefined
+  );
+}
+
+/**
+ * What every sign-in does for the user it signed in (Convex Auth's
+ * `afterUserCreatedOrUpdated`). A new user gets the sign-up work; when
+ * e-mails must be verified for free credits, the allowance waits for a
+ * verified e-mail, and is granted on the sign-in that brings one (the code's
+ * verification, or an OAuth provider's; a password sign-in never does, so it
+ * reads nothing more). Otherwise an existing user gets nothing.
+ */
+export async function onAuthenticated(
+  ctx: WriteCtx,
+  args: {
+    userId: Id<"users">;
+    isNew: boolean;
+    /** Convex Auth's sign-in type: "credentials" (password), "verification" (a code), "oauth"... */
+    type: string;
+    profile: Record<string, unknown>;
+    requireVerifiedEmail: boolean;
+  },
+) {
+  if (!args.isNew && (!args.requireVerifiedEmail || args.type === "credentials")) return;
+  const verified = !args.requireVerifiedEmail || (await hasVerifiedEmail(ctx, args.userId));
+  if (args.isNew) {
+    await onSignUp(ctx, { userId: args.userId, ...profileFromProvider(args.profile) }, { verified });
+  } else if (verified) {
+    await onEmailVerified(ctx, args.userId);
+  }
 }
 
 /** True when `userId` names an existing user (the users table is Convex Auth's; this only reads it). */
