@@ -7,6 +7,9 @@ export default defineConfig({
   test: {
     environment: "node",
     include: ["e2e/**/*.browser.test.ts"],
+    // One dev server at a time: on a fresh install each would pre-bundle the
+    // app's dependencies into the same node_modules/.vite cache.
+    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
