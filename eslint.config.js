@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 const rawBuilders = ["query", "mutation", "action", "internalQuery", "internalMutation", "internalAction"];
 
 export default tseslint.config(
-  { ignores: ["convex/_generated/**", "node_modules/**", "bench/**/*.md", ".vitest/**"] },
+  { ignores: ["convex/_generated/**", "node_modules/**", "bench/**/*.md", ".vitest/**", "example/dist/**"] },
   ...tseslint.configs.recommended,
   ...convexPlugin.configs.recommended,
   {

@@ -10,6 +10,8 @@ export default defineConfig({
       "src/**/*.test.tsx",
       "testing/**/*.test.ts",
       "scripts/**/*.test.ts",
+      "example/src/**/*.test.ts",
+      "example/src/**/*.test.tsx",
     ],
     // The console summary for people; the JSON report (gitignored) for CI,
     // which reads its counts from there (.ci/run).
