@@ -3,7 +3,7 @@
 // ConvexAuthProvider, talking to the real functions (convex-test) through the
 // bridge of the test kit. Users sign up through the provider's `signIn`
 // (Password), so every identity comes from a token `auth:signIn` issued.
-import "../testing/jsdom";
+import { memoryStorage } from "../testing/jsdom";
 import { ConvexAuthProvider, useAuthActions } from "@convex-dev/auth/react";
 import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
 import { ConvexReactClient } from "convex/react";
@@ -45,16 +45,6 @@ afterEach(async () => {
   vi.useRealTimers();
   vi.unstubAllGlobals();
 });
-
-/** Token storage for the provider, in memory (what localStorage holds in a browser). */
-function memoryStorage() {
-  const items = new Map<string, string>();
-  return {
-    getItem: (key: string) => items.get(key) ?? null,
-    setItem: (key: string, value: string) => void items.set(key, value),
-    removeItem: (key: string) => void items.delete(key),
-  };
-}
 
 /** Catches what a hook throws into render, so a test can assert nothing was. */
 class Boundary extends Component<{ errors: unknown[]; children: ReactNode }, { failed: boolean }> {

@@ -3,7 +3,7 @@
 // ConvexAuthProvider and ConvexReactClient, on the real functions (convex-test)
 // through the test kit's bridge. What the offline browser test cannot reach:
 // a paid plan (a signed Stripe webhook) and a failed payment (past_due).
-import "../../testing/jsdom"; // first: jsdom's Uint8Array is not the one jose signs tokens with
+import { memoryStorage } from "../../testing/jsdom"; // first: jsdom's Uint8Array is not the one jose signs tokens with
 import { ConvexAuthProvider } from "@convex-dev/auth/react";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { ConvexReactClient } from "convex/react";
@@ -31,16 +31,6 @@ afterEach(async () => {
   vi.useRealTimers();
   vi.unstubAllGlobals();
 });
-
-/** Token storage in memory (what localStorage holds in a browser). */
-function memoryStorage() {
-  const items = new Map<string, string>();
-  return {
-    getItem: (key: string) => items.get(key) ?? null,
-    setItem: (key: string, value: string) => void items.set(key, value),
-    removeItem: (key: string) => void items.delete(key),
-  };
-}
 
 const currentPlan = () => document.querySelector('.plans article[aria-current="true"] h2')?.textContent;
 
