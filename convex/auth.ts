@@ -65,6 +65,11 @@ export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
     // Called on every sign-in and e-mail verification too: see onAuthenticated.
     async afterUserCreatedOrUpdated(ctx, { userId, existingUserId, profile, type }) {
       const db = serviceDb(ctx.db as unknown as GenericDatabaseWriter<DataModel>);
+      // "email": Convex Auth is storing a verification code it will then e-mail
+      // (sign-up, an unverified sign-in, or `email-verification` without a code,
+      // which needs no password). The address's bucket is spent here, in the
+      // same mutation: refused, no code is stored and nothing is sent.
+      if (type === "email") await RateLimits.spendVerificationEmail({ db }, String(profile.email ?? ""));
       const isNew = existingUserId === null;
       // The app-wide backstop on new accounts (RATE_LIMITS.signUps). Refused,
       // it rolls back the whole sign-up: no user, no account, no credits.

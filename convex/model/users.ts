@@ -113,6 +113,12 @@ export async function onAuthenticated(
   }
 }
 
+/** The user's e-mail as stored (normalized at sign-up), or null when there is none. */
+export async function emailOf(ctx: ReadCtx, userId: Id<"users">): Promise<string | null> {
+  const user = await ctx.db.get("users", userId);
+  return typeof user?.email === "string" && user.email !== "" ? user.email : null;
+}
+
 /** True when `userId` names an existing user (the users table is Convex Auth's; this only reads it). */
 export async function userExists(ctx: ReadCtx, userId: Id<"users">) {
   return (await ctx.db.get("users", userId)) !== null;
