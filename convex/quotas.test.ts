@@ -123,7 +123,9 @@ describe("every paginated list takes 1 to 100 items a page", () => {
     // A cursor near the end of the list, as paging through it gives.
     let cursor: string | null = null;
     for (let i = 0; i < 9; i++) {
-      const page = await ada.as.query(api.notes.list, { paginationOpts: { numItems: 100, cursor } });
+      const page: { continueCursor: string } = await ada.as.query(api.notes.list, {
+        paginationOpts: { numItems: 100, cursor },
+      });
       cursor = page.continueCursor;
     }
     const all = await ada.as.query(api.notes.list, {
