@@ -6,6 +6,8 @@ import type { Id, TableNames } from "./_generated/dataModel";
 import schema from "./schema";
 import { DELETION_STEPS, hashUserId, KEPT_TABLES } from "./model/accountDeletion";
 import { DELETED_CUSTOMER_NOTE } from "./model/stripeInbox";
+import * as RateLimits from "./model/rateLimits";
+import { serviceDb } from "./lib/db";
 import { measure } from "../bench/report";
 import {
   type Backend,
@@ -134,6 +136,8 @@ async function adaWithEverything(t: Backend, ledgerEntries: number) {
       emailVerified: "ada@example.com",
     });
     await ctx.db.insert("authRateLimits", { identifier: accounts[0]!._id, lastAttemptTime: MAR_1, attemptsLeft: 9 });
+    // The bucket of her address (verification codes), keyed by the e-mail, not the user id.
+    await RateLimits.spendVerificationEmail({ db: serviceDb(ctx.db) }, "ada@example.com");
     return { sessions: sessions.map((s) => s._id as string), accounts: accounts.map((a) => a._id as string) };
   });
   // She is an admin, corrected another user's credits, and had hers corrected by another admin (audited).

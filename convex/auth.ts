@@ -1,5 +1,3 @@
-import GitHub from "@auth/core/providers/github";
-import Google from "@auth/core/providers/google";
 import { Password } from "@convex-dev/auth/providers/Password";
 import { convexAuth } from "@convex-dev/auth/server";
 import type { GenericDatabaseWriter } from "convex/server";
@@ -7,14 +5,17 @@ import type { DataModel } from "./_generated/dataModel";
 import { serviceDb } from "./lib/db";
 import { fail } from "./lib/errors";
 import * as RateLimits from "./model/rateLimits";
+import { github, google } from "./lib/oauth";
 import { ResendOTP } from "./lib/resendOtp";
 import { emailAddress, onAuthenticated, passwordStrength } from "./model/users";
 
 // OAuth providers are switched on by their env vars (Auth.js reads
 // AUTH_<PROVIDER>_ID and AUTH_<PROVIDER>_SECRET), so a fresh clone needs none.
-const oauthProviders = [
-  ...(process.env.AUTH_GITHUB_ID ? [GitHub] : []),
-  ...(process.env.AUTH_GOOGLE_ID ? [Google] : []),
+// Their e-mails count as verified only when the provider says so (lib/oauth.ts).
+// Exported for tests (not a function, so not part of the API).
+export const oauthProviders = [
+  ...(process.env.AUTH_GITHUB_ID ? [github()] : []),
+  ...(process.env.AUTH_GOOGLE_ID ? [google()] : []),
 ];
 
 // E-mail verification by one-time code, switched on by AUTH_RESEND_KEY (and
@@ -65,6 +66,11 @@ export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
     // Called on every sign-in and e-mail verification too: see onAuthenticated.
     async afterUserCreatedOrUpdated(ctx, { userId, existingUserId, profile, type }) {
       const db = serviceDb(ctx.db as unknown as GenericDatabaseWriter<DataModel>);
+      // "email": Convex Auth is storing a verification code it will then e-mail
+      // (sign-up, an unverified sign-in, or `email-verification` without a code,
+      // which needs no password). The address's bucket is spent here, in the
+      // same mutation: refused, no code is stored and nothing is sent.
+      if (type === "email") await RateLimits.spendVerificationEmail({ db }, String(profile.email ?? ""));
       const isNew = existingUserId === null;
       // The app-wide backstop on new accounts (RATE_LIMITS.signUps). Refused,
       // it rolls back the whole sign-up: no user, no account, no credits.

@@ -116,4 +116,29 @@ describe("every paginated list takes 1 to 100 items a page", () => {
     expect((await list(ada.as, 1)).page).toHaveLength(1);
     expect((await list(ada.as, QUOTAS.pageSize)).page).toHaveLength(QUOTAS.pageSize);
   });
+  test("an endCursor (which makes Convex ignore numItems) or a client's maximumRowsRead reads no more than two pages", async () => {
+    const t = newBackend();
+    const ada = await seedUser(t, "ada@example.com");
+    await seedNotes(t, ada.userId, 1_000);
+    // A cursor near the end of the list, as paging through it gives.
+    let cursor: string | null = null;
+    for (let i = 0; i < 9; i++) {
+      const page: { continueCursor: string } = await ada.as.query(api.notes.list, {
+        paginationOpts: { numItems: 100, cursor },
+      });
+      cursor = page.continueCursor;
+    }
+    const all = await ada.as.query(api.notes.list, {
+      paginationOpts: { numItems: 1, cursor: null, endCursor: cursor, maximumRowsRead: 1_000_000 },
+    });
+    expect(all.page.length).toBeGreaterThan(0);
+    expect(all.page.length).toBeLessThanOrEqual(2 * QUOTAS.pageSize);
+    expect(all.isDone).toBe(false);
+    // A page refetched between two cursors (what usePaginatedQuery does) is still served whole.
+    const first = await ada.as.query(api.notes.list, { paginationOpts: { numItems: 100, cursor: null } });
+    const again = await ada.as.query(api.notes.list, {
+      paginationOpts: { numItems: 100, cursor: null, endCursor: first.continueCursor },
+    });
+    expect(again.page.map((n) => n._id)).toEqual(first.page.map((n) => n._id));
+  });
 });

@@ -172,4 +172,26 @@ describe("free credits wait for a verified e-mail", () => {
     expect(await creditsOf(t, userId)).toMatchObject({ balance: 100 });
     expect(await ledgerOf(t, userId)).toEqual([expect.objectContaining({ kind: "signup", delta: 100 })]);
   });
+
+  test("one address, one allowance: a password account verified after an OAuth account with its e-mail gets none", async () => {
+    const t = newBackend();
+    // A password sign-up waits for its code; meanwhile the same person (or not) signs in with Google.
+    await startSignUp(t, "grace@example.com");
+    const passwordUser = await userIdOf(t, "grace@example.com");
+    const oauthUser = await t.run(async (ctx) => {
+      // Convex Auth links an OAuth sign-in only to a user whose e-mail is verified: this one is new.
+      const id = await ctx.db.insert("users", { email: "grace@example.com", emailVerificationTime: Date.now() });
+      await onAuthenticated(
+        { db: serviceDb(ctx.db) },
+        { userId: id, isNew: true, type: "oauth", profile: { email: "grace@example.com" }, requireVerifiedEmail: true },
+      );
+      return id;
+    });
+    expect((await creditsOf(t, oauthUser)).balance).toBe(100);
+
+    await verifyEmail(t, "grace@example.com", outbox.codeFor("grace@example.com"));
+    expect((await creditsOf(t, passwordUser)).balance).toBe(0);
+    expect(await ledgerOf(t, passwordUser)).toEqual([]);
+    expect(await ledgerOf(t, oauthUser)).toHaveLength(1);
+  });
 });

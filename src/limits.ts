@@ -25,6 +25,12 @@ export const RATE_LIMITS = {
   createRows: { kind: "token bucket", rate: 30, period: MINUTE, capacity: 30 },
   /** New accounts, app-wide: a backstop against scripted sign-ups. */
   signUps: { kind: "token bucket", rate: 200, period: HOUR, capacity: 200 },
+  /**
+   * Verification codes e-mailed to one address (keyed by the normalized e-mail, not a user):
+   * 3 in a burst, then 5 an hour. Anyone who knows the address can ask for a code, so this
+   * bounds mail-bombing and the Resend bill; a refused request sends nothing.
+   */
+  verificationEmails: { kind: "token bucket", rate: 5, period: HOUR, capacity: 3 },
 } as const satisfies Record<string, RateLimit>;
 
 export const QUOTAS = {

@@ -23,6 +23,7 @@ import type * as lib_db from "../lib/db.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_functions from "../lib/functions.js";
 import type * as lib_metrics from "../lib/metrics.js";
+import type * as lib_oauth from "../lib/oauth.js";
 import type * as lib_passwords from "../lib/passwords.js";
 import type * as lib_resendOtp from "../lib/resendOtp.js";
 import type * as lib_rules from "../lib/rules.js";
@@ -84,6 +85,7 @@ declare const fullApi: ApiFromModules<{
   "lib/errors": typeof lib_errors;
   "lib/functions": typeof lib_functions;
   "lib/metrics": typeof lib_metrics;
+  "lib/oauth": typeof lib_oauth;
   "lib/passwords": typeof lib_passwords;
   "lib/resendOtp": typeof lib_resendOtp;
   "lib/rules": typeof lib_rules;

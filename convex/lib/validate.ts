@@ -41,10 +41,24 @@ export function integerInRange(field: string, value: number, min: number, max: n
 }
 
 /**
+ * Rows one page may read. Convex ignores `numItems` when the client sends an
+ * `endCursor` (it returns everything up to it), so reads are capped too: two
+ * pages, room for rows inserted since a page was first read. Past it Convex
+ * stops and answers `pageStatus: "SplitRequired"`, which usePaginatedQuery
+ * handles by splitting the page.
+ */
+const MAX_ROWS_READ = 2 * QUOTAS.pageSize;
+
+/**
  * The page options of a paginated list, with `numItems` bounded to
- * 1..QUOTAS.pageSize: every list calls this, so no call reads a million rows.
+ * 1..QUOTAS.pageSize and the rows read to MAX_ROWS_READ (whatever the client's
+ * `endCursor` or `maximumRowsRead`): every list calls this, so no call reads a
+ * million rows.
  */
 export function pageOptions(paginationOpts: PaginationOptions): PaginationOptions {
   integerInRange("paginationOpts.numItems", paginationOpts.numItems, 1, QUOTAS.pageSize);
-  return paginationOpts;
+  const asked = paginationOpts.maximumRowsRead;
+  const maximumRowsRead =
+    asked !== undefined && Number.isSafeInteger(asked) && asked >= 1 ? Math.min(asked, MAX_ROWS_READ) : MAX_ROWS_READ;
+  return { ...paginationOpts, maximumRowsRead };
 }

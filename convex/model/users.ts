@@ -86,6 +86,24 @@ export async function hasVerifiedEmail(ctx: ReadCtx, userId: Id<"users">) {
 }
 
 /**
+ * True when the user's e-mail is verified and no other user verified the same
+ * address before: the free allowance goes to one user per address. (Convex
+ * Auth links a new sign-in to a user with that verified e-mail, but a password
+ * account still waiting for its code is not one: an OAuth sign-in with its
+ * address makes a second user, and both would otherwise be granted.) Reads at
+ * most a few users through the e-mail index.
+ */
+async function firstToVerify(ctx: ReadCtx, userId: Id<"users">) {
+  const user = await ctx.db.get("users", userId);
+  if (user === null || !(await hasVerifiedEmail(ctx, userId))) return false;
+  const sameAddress = await ctx.db
+    .query("users")
+    .withIndex("email", (q) => q.eq("email", user.email))
+    .take(10);
+  return !sameAddress.some((other) => other._id !== userId && other.emailVerificationTime !== undefined);
+}
+
+/**
  * What every sign-in does for the user it signed in (Convex Auth's
  * `afterUserCreatedOrUpdated`). A new user gets the sign-up work; when
  * e-mails must be verified for free credits, the allowance waits for a
@@ -105,12 +123,18 @@ export async function onAuthenticated(
   },
 ) {
   if (!args.isNew && (!args.requireVerifiedEmail || args.type === "credentials")) return;
-  const verified = !args.requireVerifiedEmail || (await hasVerifiedEmail(ctx, args.userId));
+  const verified = !args.requireVerifiedEmail || (await firstToVerify(ctx, args.userId));
   if (args.isNew) {
     await onSignUp(ctx, { userId: args.userId, ...profileFromProvider(args.profile) }, { verified });
   } else if (verified) {
     await onEmailVerified(ctx, args.userId);
   }
+}
+
+/** The user's e-mail as stored (normalized at sign-up), or null when there is none. */
+export async function emailOf(ctx: ReadCtx, userId: Id<"users">): Promise<string | null> {
+  const user = await ctx.db.get("users", userId);
+  return typeof user?.email === "string" && user.email !== "" ? user.email : null;
 }
 
 /** True when `userId` names an existing user (the users table is Convex Auth's; this only reads it). */
