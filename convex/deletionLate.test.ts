@@ -1,0 +1,150 @@
+import { expect, test, vi } from "vitest";
+import { api, internal } from "./_generated/api";
+import type { TableNames } from "./_generated/dataModel";
+import schema from "./schema";
+import {
+  type Backend,
+  clockAt,
+  expectCode,
+  fakeStripe,
+  HOUR,
+  MAR_1,
+  newBackend,
+  seedUser,
+  sendOk,
+  stripeCustomer,
+  subscriptionList,
+  type Listed,
+  type TestUser,
+  useStripeTestEnv,
+} from "../testing";
+
+// What can still reach a deleted account after deleteAccount returned: the
+// operator's reconciliation of Stripe's subscriptions (which lists a deleted
+// user's subscriptions, canceled or not, with their metadata.userId and the
+// customer's e-mail), and a checkout that was under way while the account
+// was deleted.
+
+useStripeTestEnv();
+
+const ALL_TABLES = Object.keys(schema.tables) as TableNames[];
+const SUBSCRIPTION_DELETE = "DELETE /v1/subscriptions/*";
+
+/** The rows of any table that hold one of `needles` (case-insensitive). */
+async function rowsNaming(t: Backend, needles: string[]) {
+  const lower = needles.map((n) => n.toLowerCase());
+  return await t.run(async (ctx) => {
+    const out: string[] = [];
+    for (const table of ALL_TABLES) {
+      for (const row of await ctx.db.query(table).collect()) {
+        const text = `${table} ${JSON.stringify(row)}`;
+        if (lower.some((needle) => text.toLowerCase().includes(needle))) out.push(text);
+      }
+    }
+    return out;
+  });
+}
+
+async function deleteAndFinish(t: Backend, user: TestUser) {
+  clockAt(MAR_1 + HOUR, { timers: true });
+  await user.as.mutation(api.users.deleteAccount, {});
+  await t.finishAllScheduledFunctions(vi.runAllTimers);
+  vi.useRealTimers();
+  clockAt(MAR_1 + 2 * HOUR);
+}
+
+/** Ada with a pro subscription, deleted; Stripe then lists `listed(stripe)` (the cancellation answers `cancel`). */
+async function deletedAda(
+  listed: (stripe: ReturnType<typeof stripeCustomer>, userId: string) => Listed[],
+  cancel = 200,
+) {
+  const t = newBackend();
+  const ada = await seedUser(t, "ada@example.com");
+  const stripe = stripeCustomer(ada);
+  await t.mutation(internal.billing.linkCustomer, { userId: ada.userId, stripeCustomerId: stripe.customer });
+  await sendOk(t, "customer.subscription.created", stripe.subscription(), MAR_1);
+  const requests = fakeStripe({
+    ...subscriptionList(() => listed(stripe, ada.userId)),
+    [SUBSCRIPTION_DELETE]: () =>
+      cancel === 200
+        ? stripe.subscription({ status: "canceled" })
+        : { status: cancel, body: { error: { type: "invalid_request_error", message: "no" } } },
+  });
+  await deleteAndFinish(t, ada);
+  return { t, ada, stripe, requests };
+}
+
+const tables = (t: Backend) =>
+  t.run(async (ctx) => ({
+    subscriptions: await ctx.db.query("subscriptions").collect(),
+    links: await ctx.db.query("stripeCustomers").collect(),
+    credits: await ctx.db.query("credits").collect(),
+  }));
+
+test("the weekly reconciliation finds a deleted user's canceled subscription: nothing names them, nothing is re-created", async () => {
+  const { t, ada } = await deletedAda((stripe, userId) => [
+    { subscription: stripe.subscription({ status: "canceled" }), email: "ada@example.com", customerUserId: userId },
+  ]);
+  expect(await rowsNaming(t, [ada.userId, "ada@example.com"])).toEqual([]);
+  await t.action(internal.billing.reconcile, {});
+  expect(await rowsNaming(t, [ada.userId, "ada@example.com"])).toEqual([]);
+  expect(await tables(t)).toEqual({ subscriptions: [], links: [], credits: [] });
+});
+
+test("a deleted user's subscription still live at Stripe (cancellation refused) is flagged without naming them", async () => {
+  const { t, ada } = await deletedAda(
+    (stripe, userId) => [{ subscription: stripe.subscription(), email: "ada@example.com", customerUserId: userId }],
+    404,
+  );
+  const result = await t.action(internal.billing.reconcile, {});
+  expect(result.unmatched).toHaveLength(1);
+  expect(JSON.stringify(result)).not.toContain(ada.userId);
+  expect(await rowsNaming(t, [ada.userId, "ada@example.com"])).toEqual([]);
+  expect(await tables(t)).toEqual({ subscriptions: [], links: [], credits: [] });
+});
+
+test("a new account with the deleted user's e-mail is never given the old customer by reconciliation", async () => {
+  const { t } = await deletedAda((stripe) => {
+    // A subscription made in Stripe's dashboard for the old customer: no metadata.userId anywhere, only the e-mail.
+    const sub = stripe.subscription({ id: "sub_dashboard" });
+    return [{ subscription: { ...sub, metadata: {} }, email: "ada@example.com" }];
+  });
+  const again = await seedUser(t, "ada@example.com");
+  await t.run((ctx) => ctx.db.patch("users", again.userId, { emailVerificationTime: MAR_1 }));
+  await t.action(internal.billing.reconcile, {});
+  expect(await tables(t)).toMatchObject({ subscriptions: [], links: [] });
+});
+
+test("an account deleted while its checkout was opening: no checkout URL, the session closed, the customer remembered as deleted", async () => {
+  const t = newBackend();
+  const ada = await seedUser(t, "ada@example.com");
+  const requests = fakeStripe();
+  const stripeFetch = globalThis.fetch;
+  let deleted = false;
+  vi.stubGlobal("fetch", async (input: string | URL | Request, init?: RequestInit) => {
+    // She deletes her account in another tab while Stripe opens her checkout.
+    if (!deleted && String(input).endsWith("/v1/checkout/sessions") && init?.method === "POST") {
+      deleted = true;
+      await t.mutation(internal.users.deleteUser, { userId: ada.userId });
+    }
+    return await stripeFetch(input, init);
+  });
+  await expectCode(
+    ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" }),
+    "UNAUTHENTICATED",
+  );
+  expect(deleted).toBe(true);
+  // The session Stripe opened for her was closed, so it cannot be paid.
+  expect(requests.map((r) => `${r.method} ${r.path}`)).toContain("POST /v1/checkout/sessions/cs_1/expire");
+  await t.finishAllScheduledFunctions(() => {});
+  // Stripe's later events for the customer made meanwhile are recorded unlinked and scrubbed.
+  const customerId = requests.find((r) => r.path === "/v1/customers") && "cus_1";
+  const late = await sendOk(
+    t,
+    "customer.updated",
+    { id: customerId, object: "customer", email: "ada@example.com", metadata: { userId: ada.userId } },
+    MAR_1 + 2 * HOUR,
+  );
+  expect(late).toMatchObject({ http: 200, status: "ignored" });
+  expect(await rowsNaming(t, [ada.userId, "ada@example.com"])).toEqual([]);
+});
