@@ -138,7 +138,11 @@ test("an account deleted while its checkout was opening: no checkout URL, the se
   expect(requests.map((r) => `${r.method} ${r.path}`)).toContain("POST /v1/checkout/sessions/cs_1/expire");
   await t.finishAllScheduledFunctions(() => {});
   // Stripe's later events for the customer made meanwhile are recorded unlinked and scrubbed.
-  const customerId = requests.find((r) => r.path === "/v1/customers") && "cus_1";
+  expect(requests.filter((r) => r.method === "POST" && r.path === "/v1/customers")).toHaveLength(1);
+  const customerId = "cus_1"; // fakeStripe's first customer
+  expect(await t.run(async (ctx) => (await ctx.db.query("deletedAccounts").collect())[0]!.stripeCustomerId)).toBe(
+    customerId,
+  );
   const late = await sendOk(
     t,
     "customer.updated",

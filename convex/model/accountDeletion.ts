@@ -285,3 +285,21 @@ export async function isDeletedCustomer(ctx: ReadCtx, stripeCustomerId: string) 
     .first();
   return row !== null;
 }
+
+/**
+ * A Stripe customer made for `userId` by a checkout that was under way while
+ * the account was deleted: remembered on the remnant (which had none, or the
+ * checkout would have reused it), so its later webhooks are recorded
+ * unlinked and scrubbed, and a deletion still running scrubs its events too.
+ */
+export async function rememberCustomer(ctx: WriteCtx, userId: Id<"users">, stripeCustomerId: string) {
+  const hashedUserId = await hashUserId(userId);
+  const row = await ctx.db
+    .query("deletedAccounts")
+    .withIndex("by_hashedUserId", (q) => q.eq("hashedUserId", hashedUserId))
+    .first();
+  if (row === null || row.stripeCustomerId !== null) return;
+  const pending =
+    row.pending === undefined ? undefined : { ...row.pending, customers: [...row.pending.customers, stripeCustomerId] };
+  await ctx.db.patch("deletedAccounts", row._id, { stripeCustomerId, ...(pending === undefined ? {} : { pending }) });
+}
