@@ -6,11 +6,13 @@ import {
   type Backend,
   clockAt,
   expectCode,
+  expectConsole,
   fakeStripe,
   HOUR,
   MAR_1,
   newBackend,
   seedUser,
+  sendEvent,
   sendOk,
   stripeCustomer,
   subscriptionList,
@@ -151,4 +153,20 @@ test("an account deleted while its checkout was opening: no checkout URL, the se
   );
   expect(late).toMatchObject({ http: 200, status: "ignored" });
   expect(await rowsNaming(t, [ada.userId, "ada@example.com"])).toEqual([]);
+});
+
+test("an event whose processing failed before the deletion is scrubbed with the others", async () => {
+  const t = newBackend();
+  const ada = await seedUser(t, "ada@example.com");
+  const stripe = stripeCustomer(ada);
+  await t.mutation(internal.billing.linkCustomer, { userId: ada.userId, stripeCustomerId: stripe.customer });
+  // An invoice for a subscription not stored yet, while Stripe cannot be read: the event is recorded failed.
+  expectConsole("error", "Stripe event failed");
+  fakeStripe({ "GET /v1/subscriptions/*": () => ({ status: 500, body: { error: { type: "api_error" } } }) });
+  const invoice = { ...stripe.invoice(), customer_email: "ada@example.com", customer_name: "Ada Lovelace" };
+  expect(await sendEvent(t, "invoice.paid", invoice, MAR_1)).toMatchObject({ http: 500 });
+  const failed = (await rowsNaming(t, ["ada@example.com"])).filter((row) => row.startsWith("stripeEvents"));
+  expect(failed).toEqual([expect.stringContaining('"status":"failed"')]);
+  await deleteAndFinish(t, ada);
+  expect(await rowsNaming(t, [ada.userId, "ada@example.com", "Ada Lovelace"])).toEqual([]);
 });
