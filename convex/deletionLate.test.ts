@@ -169,4 +169,9 @@ test("an event whose processing failed before the deletion is scrubbed with the 
   expect(failed).toEqual([expect.stringContaining('"status":"failed"')]);
   await deleteAndFinish(t, ada);
   expect(await rowsNaming(t, [ada.userId, "ada@example.com", "Ada Lovelace"])).toEqual([]);
+  // One that fails after the deletion is stored scrubbed straight away.
+  const late = { ...invoice, id: "in_late" };
+  expect(await sendEvent(t, "invoice.paid", late, MAR_1 + 2 * HOUR, { id: "evt_late" })).toMatchObject({ http: 500 });
+  expect(await rowsNaming(t, [ada.userId, "ada@example.com", "Ada Lovelace"])).toEqual([]);
+  expect(await t.run((ctx) => ctx.db.query("stripeEvents").collect())).toHaveLength(2);
 });

@@ -148,13 +148,16 @@ export async function ingest(
  */
 export async function recordFailure(ctx: WriteCtx, args: { body: string; error: string; now: number }) {
   const read = await readBody(args.body);
-  await recordFailed(ctx, read.facts, { ...args, note: read.kind === "rejected" ? read.note : null });
+  const customer = read.kind === "event" ? customerOf(read.event.data.object) : null;
+  await recordFailed(ctx, read.facts, { ...args, note: read.kind === "rejected" ? read.note : null }, customer);
 }
 
 async function recordFailed(
   ctx: WriteCtx,
   facts: EventFacts,
   args: { body: string; error: string; note: string | null; now: number },
+  /** The event's customer, so account deletion finds the row through the index to scrub it. */
+  customer: string | null = null,
 ) {
   const existing = await findEvent(ctx, facts.eventId);
   const lastError = args.error.slice(0, 1000);
@@ -162,6 +165,8 @@ async function recordFailed(
     await ctx.db.patch("stripeEvents", existing._id, { attempts: existing.attempts + 1, lastError });
     return;
   }
+  // A deleted account's customer: kept without what named the person (its deletion has run).
+  const forDeleted = customer !== null && (await isDeletedCustomer(ctx, customer));
   await ctx.db.insert("stripeEvents", {
     ...facts,
     status: "failed",
@@ -169,10 +174,10 @@ async function recordFailed(
     lastError,
     receivedAt: args.now,
     processedAt: null,
-    stripeCustomerId: null,
+    stripeCustomerId: customer,
     userId: null,
-    note: args.note,
-    payload: keptPayload(args.body),
+    note: forDeleted ? DELETED_CUSTOMER_NOTE : args.note,
+    payload: keptPayload(forDeleted ? scrubbedPayload(args.body, []) : args.body),
   });
 }
 
