@@ -11,6 +11,7 @@ import {
   HOUR,
   MAR_1,
   newBackend,
+  seedAdmin,
   seedUser,
   sendEvent,
   sendOk,
@@ -174,4 +175,24 @@ test("an event whose processing failed before the deletion is scrubbed with the 
   expect(await sendEvent(t, "invoice.paid", late, MAR_1 + 2 * HOUR, { id: "evt_late" })).toMatchObject({ http: 500 });
   expect(await rowsNaming(t, [ada.userId, "ada@example.com", "Ada Lovelace"])).toEqual([]);
   expect(await t.run((ctx) => ctx.db.query("stripeEvents").collect())).toHaveLength(2);
+});
+
+test("an admin's reason that names the deleted user is scrubbed from the audit log; the audit row stays", async () => {
+  const t = newBackend();
+  const ada = await seedUser(t, "ada@example.com");
+  await ada.as.mutation(api.profiles.updateProfile, { fullName: "Ada Lovelace" });
+  const grace = await seedAdmin(t, "grace@example.com");
+  const reason = "Goodwill for Ada Lovelace (ada@example.com)";
+  await grace.as.mutation(api.admin.adjustCredits, {
+    userId: ada.userId,
+    delta: 7,
+    reason,
+    idempotencyKey: ada.userId,
+  });
+  await deleteAndFinish(t, ada);
+  expect(await rowsNaming(t, [ada.userId, "ada@example.com", "Ada Lovelace"])).toEqual([]);
+  const audit = await t.run((ctx) => ctx.db.query("adminAudit").collect());
+  expect(audit.filter((row) => row.action === "adjustCredits")).toMatchObject([
+    { actor: grace.userId, args: { delta: 7, reason: "Goodwill for [deleted] ([deleted])" } },
+  ]);
 });
