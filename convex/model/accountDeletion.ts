@@ -147,7 +147,7 @@ export const DELETION_STEPS: Step[] = [
     // Kept, with the user's id replaced by the hash: what admins did, and to whom.
     covers: ["adminAudit"],
     run: async (ctx, job, budget) => {
-      const { changed, more } = await Audit.anonymizeUser(ctx, job.userId, job.hashedUserId, budget);
+      const { changed, more } = await Audit.anonymizeUser(ctx, job.userId, job.hashedUserId, job.names, budget);
       return { deleted: changed, used: Math.max(1, changed), done: !more };
     },
   },
