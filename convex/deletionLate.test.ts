@@ -196,3 +196,14 @@ test("an admin's reason that names the deleted user is scrubbed from the audit l
     { actor: grace.userId, args: { delta: 7, reason: "Goodwill for [deleted] ([deleted])" } },
   ]);
 });
+
+test("a checkout still open when the account is deleted is closed at Stripe, so it cannot be paid afterwards", async () => {
+  const t = newBackend();
+  const ada = await seedUser(t, "ada@example.com");
+  const requests = fakeStripe();
+  const { url } = await ada.as.action(api.billing.createCheckoutSession, { planId: "pro", interval: "month" });
+  expect(url).toContain("checkout.stripe.com");
+  await deleteAndFinish(t, ada);
+  expect(requests.map((r) => `${r.method} ${r.path}`)).toContain("POST /v1/checkout/sessions/cs_1/expire");
+  expect(await rowsNaming(t, [ada.userId, "ada@example.com"])).toEqual([]);
+});
