@@ -42,6 +42,8 @@ type StepResult = {
   cancel?: string[];
   /** Scheduled jobs made pointless (reservation expiries): the caller cancels them. */
   expiryJobs?: Id<"_scheduled_functions">[];
+  /** Stripe Checkout sessions still open: the caller closes them at Stripe. */
+  expireCheckouts?: string[];
 };
 
 type Step = {
@@ -116,8 +118,12 @@ export const DELETION_STEPS: Step[] = [
       counted(await AuthRecords.deleteAccounts(ctx, job.userId, job.names, budget), budget),
   },
   {
+    // Open sessions are closed at Stripe too: paid after the deletion, one would start a subscription for no one.
     covers: ["checkoutSessions"],
-    run: async (ctx, job, budget) => counted(await Checkouts.deleteCheckouts(ctx, job.userId, budget), budget),
+    run: async (ctx, job, budget) => {
+      const { deleted, open } = await Checkouts.deleteCheckouts(ctx, job.userId, budget);
+      return { ...counted(deleted, budget), expireCheckouts: open };
+    },
   },
   {
     covers: ["notes"],
@@ -192,6 +198,7 @@ export type BatchOutcome = {
   more: boolean;
   cancel: string[];
   expiryJobs: Id<"_scheduled_functions">[];
+  expireCheckouts: string[];
 };
 
 /**
@@ -221,7 +228,14 @@ export async function begin(ctx: WriteCtx, userId: Id<"users">, now: number): Pr
 /** One batch of a deletion: steps in order until the budget is spent; the row records the progress. */
 export async function runBatch(ctx: WriteCtx, deletionId: Id<"deletedAccounts">, now: number): Promise<BatchOutcome> {
   const row = await ctx.db.get("deletedAccounts", deletionId);
-  const outcome: BatchOutcome = { deletionId, deleted: 0, more: false, cancel: [], expiryJobs: [] };
+  const outcome: BatchOutcome = {
+    deletionId,
+    deleted: 0,
+    more: false,
+    cancel: [],
+    expiryJobs: [],
+    expireCheckouts: [],
+  };
   if (row?.pending === undefined) return outcome;
   const job: StepJob = { ...row.pending, hashedUserId: row.hashedUserId };
   let budget: number = ACCOUNT_DELETION.batchSize;
@@ -233,6 +247,7 @@ export async function runBatch(ctx: WriteCtx, deletionId: Id<"deletedAccounts">,
     credits += result.credits ?? 0;
     outcome.cancel.push(...(result.cancel ?? []));
     outcome.expiryJobs.push(...(result.expiryJobs ?? []));
+    outcome.expireCheckouts.push(...(result.expireCheckouts ?? []));
     if (result.cursor !== undefined) job.cursor = result.cursor;
     if (result.done) {
       job.step += 1;
