@@ -2,6 +2,7 @@ import { expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { TableNames } from "./_generated/dataModel";
 import schema from "./schema";
+import { DELETED_CUSTOMER_NOTE } from "./model/stripeInbox";
 import {
   type Backend,
   clockAt,
@@ -205,5 +206,9 @@ test("a checkout still open when the account is deleted is closed at Stripe, so 
   expect(url).toContain("checkout.stripe.com");
   await deleteAndFinish(t, ada);
   expect(requests.map((r) => `${r.method} ${r.path}`)).toContain("POST /v1/checkout/sessions/cs_1/expire");
+  // Stripe's answer to that, a webhook for a deleted account's customer: unmatched, linked to no one.
+  const session = { id: "cs_1", object: "checkout.session", customer: "cus_1", client_reference_id: ada.userId };
+  const expired = await sendOk(t, "checkout.session.expired", session, MAR_1 + 2 * HOUR);
+  expect(expired).toMatchObject({ http: 200, status: "unmatched", note: DELETED_CUSTOMER_NOTE });
   expect(await rowsNaming(t, [ada.userId, "ada@example.com"])).toEqual([]);
 });
