@@ -122,7 +122,8 @@ export async function ingest(
   const customer = outcome.stripeCustomerId ?? customerOf(event.data.object);
   const forDeleted = outcome.userId === null && customer !== null && (await isDeletedCustomer(ctx, customer));
   const result = {
-    status: outcome.status,
+    // Nothing was applied to anyone: what the issue calls unmatched (an ignored type stays ignored).
+    status: forDeleted && outcome.status === "processed" ? ("unmatched" as const) : outcome.status,
     attempts: (existing?.attempts ?? 0) + 1,
     lastError: null,
     processedAt: args.now,
@@ -138,7 +139,7 @@ export async function ingest(
   } else {
     await ctx.db.patch("stripeEvents", existing._id, result);
   }
-  return { kind: "recorded", status: outcome.status, note: result.note };
+  return { kind: "recorded", status: result.status, note: result.note };
 }
 
 /**
