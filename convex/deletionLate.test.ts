@@ -212,3 +212,25 @@ test("a checkout still open when the account is deleted is closed at Stripe, so 
   expect(expired).toMatchObject({ http: 200, status: "unmatched", note: DELETED_CUSTOMER_NOTE });
   expect(await rowsNaming(t, [ada.userId, "ada@example.com"])).toEqual([]);
 });
+
+test("a subscription Stripe starts for a deleted account's customer after the deletion is cancelled at Stripe, once", async () => {
+  const { t, ada, stripe, requests } = await deletedAda(() => []);
+  const cancels = () => requests.filter((r) => r.method === "DELETE").map((r) => r.path);
+  expect(cancels()).toEqual(["/v1/subscriptions/sub_ada"]);
+  // Made later in Stripe's dashboard (or by a schedule) for her old customer.
+  const late = stripe.subscription({ id: "sub_late" });
+  clockAt(MAR_1 + 2 * HOUR, { timers: true });
+  const sent = await sendOk(t, "customer.subscription.created", late, MAR_1 + 2 * HOUR);
+  expect(sent).toMatchObject({ status: "unmatched", note: DELETED_CUSTOMER_NOTE });
+  await sendOk(t, "customer.subscription.updated", late, MAR_1 + 2 * HOUR, { id: "evt_again" });
+  await t.finishAllScheduledFunctions(vi.runAllTimers);
+  vi.useRealTimers();
+  expect(cancels()).toEqual(["/v1/subscriptions/sub_ada", "/v1/subscriptions/sub_late"]);
+  const remnant = await t.run(async (ctx) => (await ctx.db.query("deletedAccounts").collect())[0]!);
+  expect(remnant.cancellations).toMatchObject([
+    { stripeSubscriptionId: "sub_ada", status: "canceled" },
+    { stripeSubscriptionId: "sub_late", status: "canceled", attempts: 1 },
+  ]);
+  expect(await tables(t)).toEqual({ subscriptions: [], links: [], credits: [] });
+  expect(await rowsNaming(t, [ada.userId, "ada@example.com"])).toEqual([]);
+});
