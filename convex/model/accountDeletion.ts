@@ -318,3 +318,21 @@ export async function rememberCustomer(ctx: WriteCtx, userId: Id<"users">, strip
     row.pending === undefined ? undefined : { ...row.pending, customers: [...row.pending.customers, stripeCustomerId] };
   await ctx.db.patch("deletedAccounts", row._id, { stripeCustomerId, ...(pending === undefined ? {} : { pending }) });
 }
+
+/**
+ * A subscription Stripe reports live for a deleted account's customer that
+ * the deletion did not know (made later in Stripe's dashboard, or by a
+ * schedule): added to the remnant's cancellations as pending, once. Returns
+ * the deletion for the caller to schedule the cancellation, or null when
+ * there is nothing to do (not a deleted customer's, or already recorded).
+ */
+export async function lateSubscription(ctx: WriteCtx, stripeCustomerId: string, stripeSubscriptionId: string) {
+  const row = await ctx.db
+    .query("deletedAccounts")
+    .withIndex("by_stripeCustomerId", (q) => q.eq("stripeCustomerId", stripeCustomerId))
+    .first();
+  if (row === null || row.cancellations.some((c) => c.stripeSubscriptionId === stripeSubscriptionId)) return null;
+  const pending = { stripeSubscriptionId, status: "pending" as const, attempts: 0, error: null };
+  await ctx.db.patch("deletedAccounts", row._id, { cancellations: [...row.cancellations, pending] });
+  return { deletionId: row._id, stripeSubscriptionId };
+}

@@ -8,9 +8,10 @@ import type { PaginationOptions, TransactionMetrics } from "convex/server";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { IngestResult, InboxHealth, StripeEventStatus } from "../lib/validators";
-import { isDeletedCustomer } from "./accountDeletion";
+import { isDeletedCustomer, lateSubscription } from "./accountDeletion";
 import { applyEvent } from "./stripeHandlers";
 import { idOf, msFromSeconds, type StripeEvent } from "./stripeObjects";
+import { hasEnded, type SubscriptionStatus } from "../../src/subscriptions";
 
 // The inbox never trips over one event: whatever a correctly signed body
 // holds, it is recorded, and nothing in it can make the inbox throw.
@@ -139,7 +140,23 @@ export async function ingest(
   } else {
     await ctx.db.patch("stripeEvents", existing._id, result);
   }
-  return { kind: "recorded", status: result.status, note: result.note };
+  // Not on a replay: an old payload may call live a subscription that has since ended.
+  const late = forDeleted && customer !== null && args.replay !== true;
+  const cancel = late ? await liveSubscriptionOf(ctx, event, customer) : null;
+  return { kind: "recorded", status: result.status, note: result.note, ...(cancel === null ? {} : { cancel }) };
+}
+
+/**
+ * A subscription event for a deleted account's customer whose subscription
+ * would still bill: recorded on the remnant for the caller to cancel at
+ * Stripe (once), or null.
+ */
+async function liveSubscriptionOf(ctx: WriteCtx, event: StripeEvent, customer: string) {
+  const object = event.data.object;
+  if (!event.type.startsWith("customer.subscription.")) return null;
+  const id = idOf(object.id);
+  if (id === null || typeof object.status !== "string" || hasEnded(object.status as SubscriptionStatus)) return null;
+  return await lateSubscription(ctx, customer, id);
 }
 
 /**
