@@ -16,6 +16,7 @@ import {
   seedUser,
   sendEvent,
   sendOk,
+  statsOf,
   stripeCustomer,
   subscriptionList,
   type Listed,
@@ -233,4 +234,31 @@ test("a subscription Stripe starts for a deleted account's customer after the de
   ]);
   expect(await tables(t)).toEqual({ subscriptions: [], links: [], credits: [] });
   expect(await rowsNaming(t, [ada.userId, "ada@example.com"])).toEqual([]);
+});
+
+test("admin:stats lose exactly what deleted users counted for: past_due, canceled and trialing subscriptions", async () => {
+  const t = newBackend();
+  await seedUser(t, "base@example.com");
+  const empty = await statsOf(t);
+  const users = [];
+  for (const [name, status, plan] of [
+    ["ada", "past_due", "pro_monthly"],
+    ["bob", "canceled", "pro_monthly"],
+    ["cy", "trialing", "business_monthly"],
+    ["di", "active", "business_monthly"],
+  ] as const) {
+    const user = await seedUser(t, `${name}@example.com`);
+    const stripe = stripeCustomer(user, { name, plan: { lookupKey: plan } });
+    await t.mutation(internal.billing.linkCustomer, { userId: user.userId, stripeCustomerId: stripe.customer });
+    await sendOk(t, "customer.subscription.created", stripe.subscription({ status }), MAR_1);
+    users.push({ user, stripe });
+  }
+  expect(await statsOf(t)).toEqual({
+    users: 5,
+    byPlan: { free: 2, pro: 1, business: 2 },
+    activeSubscriptions: 2,
+  });
+  fakeStripe({ [SUBSCRIPTION_DELETE]: () => users[0]!.stripe.subscription({ status: "canceled" }) });
+  for (const { user } of users) await deleteAndFinish(t, user);
+  expect(await statsOf(t)).toEqual(empty);
 });
