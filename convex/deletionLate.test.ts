@@ -12,6 +12,7 @@ import {
   HOUR,
   MAR_1,
   newBackend,
+  scheduledStates,
   seedAdmin,
   seedUser,
   sendEvent,
@@ -261,4 +262,28 @@ test("admin:stats lose exactly what deleted users counted for: past_due, cancele
   fakeStripe({ [SUBSCRIPTION_DELETE]: () => users[0]!.stripe.subscription({ status: "canceled" }) });
   for (const { user } of users) await deleteAndFinish(t, user);
   expect(await statsOf(t)).toEqual(empty);
+});
+
+test("a held reservation behind a batch of ended ones still has its expiry cancelled by the first transaction", async () => {
+  const t = newBackend();
+  const ada = await seedUser(t, "ada@example.com");
+  await t.run(async (ctx) => {
+    for (let i = 0; i < 1_100; i++) {
+      await ctx.db.insert("creditReservations", {
+        userId: ada.userId,
+        amount: 1,
+        status: "committed",
+        charged: 1,
+        expiresAt: MAR_1,
+        refillCountAtReserve: 0,
+        updatedAt: MAR_1,
+      });
+    }
+  });
+  await ada.as.mutation(api.credits.reserveCredits, { amount: 5 });
+  const first = await ada.as.mutation(api.users.deleteAccount, {});
+  expect(first.more).toBe(true);
+  // Before any further batch runs, the expiry can no longer fire on the deleted account.
+  const expiries = (await scheduledStates(t)).filter((job) => job.name === "credits:expireReservation");
+  expect(expiries).toEqual([{ name: "credits:expireReservation", state: "canceled" }]);
 });
