@@ -241,7 +241,7 @@ test("admin:stats lose exactly what deleted users counted for: past_due, cancele
   const t = newBackend();
   await seedUser(t, "base@example.com");
   const empty = await statsOf(t);
-  const users = [];
+  const users: { user: TestUser; stripe: ReturnType<typeof stripeCustomer> }[] = [];
   for (const [name, status, plan] of [
     ["ada", "past_due", "pro_monthly"],
     ["bob", "canceled", "pro_monthly"],
