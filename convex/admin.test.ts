@@ -229,7 +229,7 @@ describe("hooks for account deletion", () => {
     const { serviceDb } = await import("./lib/db");
     const Audit = await import("./model/audit");
     const run = (userId: typeof ada.userId, hashed: string) =>
-      t.run((ctx) => Audit.anonymizeUser({ db: serviceDb(ctx.db) }, userId, hashed, 2));
+      t.run((ctx) => Audit.anonymizeUser({ db: serviceDb(ctx.db) }, userId, hashed, [], 2));
     expect(await run(ada.userId, "deleted:ada")).toMatchObject({ more: true });
     expect(await run(ada.userId, "deleted:ada")).toMatchObject({ more: false });
     const rows = await auditOf(t);

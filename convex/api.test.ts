@@ -75,6 +75,7 @@ const FUNCTIONS: Record<string, FunctionKind> = {
   "users:createProfile": "internal mutation",
   "users:deleteAccount": "public mutation",
   "users:deleteUser": "internal mutation",
+  "users:expireCheckout": "internal action",
   "users:recordCancellation": "internal mutation",
 };
 

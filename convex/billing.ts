@@ -8,6 +8,7 @@ import * as V from "./lib/validators";
 import type { BillingState } from "./lib/validators";
 import * as Checkouts from "./model/checkouts";
 import * as Customers from "./model/customers";
+import * as Deletion from "./model/accountDeletion";
 import * as RateLimits from "./model/rateLimits";
 import * as Users from "./model/users";
 import { isAppError } from "../src/errors";
@@ -98,6 +99,12 @@ export const createCheckoutSession = userAction({
         replaced: replaced ?? undefined,
         now: Date.now(),
       });
+      // The account was deleted while Stripe opened the session: close it, so
+      // nothing is paid for an account that no longer exists.
+      if (kept === "deleted") {
+        if (opened !== null) await callStripe("close the checkout", () => stripe.checkout.sessions.expire(opened!.id));
+        fail("UNAUTHENTICATED", "This account no longer exists");
+      }
       // A concurrent call (double click, two tabs) recorded its session first:
       // close ours and send the user to that one.
       if (kept !== null && opened !== null && kept.stripeSessionId !== opened.id) {
@@ -189,10 +196,18 @@ export const recordCheckout = internalMutation({
     replaced: v.optional(v.string()),
     now: v.number(),
   },
-  returns: v.union(v.object({ stripeSessionId: v.string(), url: v.string(), lookupKey: v.string() }), v.null()),
+  returns: v.union(
+    v.object({ stripeSessionId: v.string(), url: v.string(), lookupKey: v.string() }),
+    v.null(),
+    v.literal("deleted"),
+  ),
   handler: async (ctx, { userId, stripeCustomerId, session, replaced, now }) => {
-    // The account was deleted while the action ran: nothing of it is written back.
-    if (!(await Users.userExists(ctx, userId))) return null;
+    // The account was deleted while the action ran: nothing of it is written
+    // back, but a customer made for it is remembered as a deleted account's.
+    if (!(await Users.userExists(ctx, userId))) {
+      if (stripeCustomerId !== undefined) await Deletion.rememberCustomer(ctx, userId, stripeCustomerId);
+      return "deleted" as const;
+    }
     if (stripeCustomerId !== undefined) await Customers.linkCustomer(ctx, userId, stripeCustomerId);
     if (replaced !== undefined) await Checkouts.finishCheckout(ctx, replaced, "expired");
     if (session === undefined) return null;

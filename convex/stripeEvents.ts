@@ -21,7 +21,13 @@ import * as Inbox from "./model/stripeInbox";
 export const ingest = internalMutation({
   args: { body: v.string(), subscription: v.optional(v.string()), replay: v.optional(v.boolean()) },
   returns: V.ingestResult,
-  handler: (ctx, args) => Inbox.ingest(ctx, { ...args, now: Date.now() }),
+  handler: async (ctx, args) => {
+    const result = await Inbox.ingest(ctx, { ...args, now: Date.now() });
+    if (result.kind === "recorded" && result.cancel !== undefined) {
+      await ctx.scheduler.runAfter(0, internal.users.cancelSubscription, { ...result.cancel, attempt: 1 });
+    }
+    return result;
+  },
 });
 
 /** Records a failed attempt after its transaction rolled back. */

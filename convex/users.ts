@@ -64,6 +64,9 @@ async function afterBatch(ctx: Pick<MutationCtx, "scheduler">, batch: Deletion.B
       attempt: 1,
     });
   }
+  for (const stripeSessionId of batch.expireCheckouts) {
+    await ctx.scheduler.runAfter(0, internal.users.expireCheckout, { stripeSessionId, attempt: 1 });
+  }
   if (batch.more) await ctx.scheduler.runAfter(0, internal.users.continueDeletion, { deletionId: batch.deletionId });
   return { deleted: batch.deleted, more: batch.more };
 }
@@ -111,6 +114,35 @@ export const cancelSubscription = internalAction({
         stripeSubscriptionId,
         attempt: attempt + 1,
       });
+    }
+    return null;
+  },
+});
+
+/**
+ * Closes a deleted account's open Checkout session at Stripe, so it cannot be
+ * paid: retried like `cancelSubscription` on 429 and 5xx; any other refusal
+ * (already expired, already complete) ends it. Nothing is recorded: the
+ * account's rows are gone, and a session paid anyway arrives as a webhook
+ * for a deleted account's customer.
+ */
+export const expireCheckout = internalAction({
+  args: { stripeSessionId: v.string(), attempt: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { stripeSessionId, attempt }) => {
+    try {
+      const stripe = stripeClient();
+      await callStripe("close the checkout", () =>
+        stripe.checkout.sessions.expire(stripeSessionId, {}, { maxNetworkRetries: 0 }),
+      );
+    } catch (thrown) {
+      const data = appErrorOf(thrown);
+      const httpStatus = isAppError(thrown, "STRIPE_ERROR") ? (thrown.data.status ?? null) : null;
+      const again = (data === null || data.code === "STRIPE_ERROR") && retryable(httpStatus);
+      if (again && attempt < ACCOUNT_DELETION.cancelAttempts) {
+        const wait = ACCOUNT_DELETION.cancelBackoff * 2 ** (attempt - 1);
+        await ctx.scheduler.runAfter(wait, internal.users.expireCheckout, { stripeSessionId, attempt: attempt + 1 });
+      }
     }
     return null;
   },

@@ -366,7 +366,13 @@ export type LinkResult = Infer<typeof linkResult>;
 /** What the inbox mutation did with one delivery. */
 export const ingestResult = v.union(
   v.object({ kind: v.literal("duplicate"), status: stripeEventStatus }),
-  v.object({ kind: v.literal("recorded"), status: stripeEventStatus, note: v.union(v.string(), v.null()) }),
+  v.object({
+    kind: v.literal("recorded"),
+    status: stripeEventStatus,
+    note: v.union(v.string(), v.null()),
+    /** A live subscription of a deleted account's customer: the caller schedules its cancellation at Stripe. */
+    cancel: v.optional(v.object({ deletionId: v.id("deletedAccounts"), stripeSubscriptionId: v.string() })),
+  }),
   /** invoice.paid for a subscription never seen: the action fetches it from Stripe and calls again. */
   v.object({ kind: v.literal("needs_subscription"), stripeSubscriptionId: v.string() }),
   /** Not a snapshot event (not JSON, no data.object, a thin event): recorded as failed, never applicable. */

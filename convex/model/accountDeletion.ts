@@ -42,6 +42,8 @@ type StepResult = {
   cancel?: string[];
   /** Scheduled jobs made pointless (reservation expiries): the caller cancels them. */
   expiryJobs?: Id<"_scheduled_functions">[];
+  /** Stripe Checkout sessions still open: the caller closes them at Stripe. */
+  expireCheckouts?: string[];
 };
 
 type Step = {
@@ -116,8 +118,12 @@ export const DELETION_STEPS: Step[] = [
       counted(await AuthRecords.deleteAccounts(ctx, job.userId, job.names, budget), budget),
   },
   {
+    // Open sessions are closed at Stripe too: paid after the deletion, one would start a subscription for no one.
     covers: ["checkoutSessions"],
-    run: async (ctx, job, budget) => counted(await Checkouts.deleteCheckouts(ctx, job.userId, budget), budget),
+    run: async (ctx, job, budget) => {
+      const { deleted, open } = await Checkouts.deleteCheckouts(ctx, job.userId, budget);
+      return { ...counted(deleted, budget), expireCheckouts: open };
+    },
   },
   {
     covers: ["notes"],
@@ -152,7 +158,7 @@ export const DELETION_STEPS: Step[] = [
     // Kept, with the user's id replaced by the hash: what admins did, and to whom.
     covers: ["adminAudit"],
     run: async (ctx, job, budget) => {
-      const { changed, more } = await Audit.anonymizeUser(ctx, job.userId, job.hashedUserId, budget);
+      const { changed, more } = await Audit.anonymizeUser(ctx, job.userId, job.hashedUserId, job.names, budget);
       return { deleted: changed, used: Math.max(1, changed), done: !more };
     },
   },
@@ -197,6 +203,7 @@ export type BatchOutcome = {
   more: boolean;
   cancel: string[];
   expiryJobs: Id<"_scheduled_functions">[];
+  expireCheckouts: string[];
 };
 
 /**
@@ -226,7 +233,14 @@ export async function begin(ctx: WriteCtx, userId: Id<"users">, now: number): Pr
 /** One batch of a deletion: steps in order until the budget is spent; the row records the progress. */
 export async function runBatch(ctx: WriteCtx, deletionId: Id<"deletedAccounts">, now: number): Promise<BatchOutcome> {
   const row = await ctx.db.get("deletedAccounts", deletionId);
-  const outcome: BatchOutcome = { deletionId, deleted: 0, more: false, cancel: [], expiryJobs: [] };
+  const outcome: BatchOutcome = {
+    deletionId,
+    deleted: 0,
+    more: false,
+    cancel: [],
+    expiryJobs: [],
+    expireCheckouts: [],
+  };
   if (row?.pending === undefined) return outcome;
   const job: StepJob = { ...row.pending, hashedUserId: row.hashedUserId };
   let budget: number = ACCOUNT_DELETION.batchSize;
@@ -238,6 +252,7 @@ export async function runBatch(ctx: WriteCtx, deletionId: Id<"deletedAccounts">,
     credits += result.credits ?? 0;
     outcome.cancel.push(...(result.cancel ?? []));
     outcome.expiryJobs.push(...(result.expiryJobs ?? []));
+    outcome.expireCheckouts.push(...(result.expireCheckouts ?? []));
     if (result.cursor !== undefined) job.cursor = result.cursor;
     if (result.done) {
       job.step += 1;
@@ -289,4 +304,40 @@ export async function isDeletedCustomer(ctx: ReadCtx, stripeCustomerId: string) 
     .withIndex("by_stripeCustomerId", (q) => q.eq("stripeCustomerId", stripeCustomerId))
     .first();
   return row !== null;
+}
+
+/**
+ * A Stripe customer made for `userId` by a checkout that was under way while
+ * the account was deleted: remembered on the remnant (which had none, or the
+ * checkout would have reused it), so its later webhooks are recorded
+ * unlinked and scrubbed, and a deletion still running scrubs its events too.
+ */
+export async function rememberCustomer(ctx: WriteCtx, userId: Id<"users">, stripeCustomerId: string) {
+  const hashedUserId = await hashUserId(userId);
+  const row = await ctx.db
+    .query("deletedAccounts")
+    .withIndex("by_hashedUserId", (q) => q.eq("hashedUserId", hashedUserId))
+    .first();
+  if (row === null || row.stripeCustomerId !== null) return;
+  const pending =
+    row.pending === undefined ? undefined : { ...row.pending, customers: [...row.pending.customers, stripeCustomerId] };
+  await ctx.db.patch("deletedAccounts", row._id, { stripeCustomerId, ...(pending === undefined ? {} : { pending }) });
+}
+
+/**
+ * A subscription Stripe reports live for a deleted account's customer that
+ * the deletion did not know (made later in Stripe's dashboard, or by a
+ * schedule): added to the remnant's cancellations as pending, once. Returns
+ * the deletion for the caller to schedule the cancellation, or null when
+ * there is nothing to do (not a deleted customer's, or already recorded).
+ */
+export async function lateSubscription(ctx: WriteCtx, stripeCustomerId: string, stripeSubscriptionId: string) {
+  const row = await ctx.db
+    .query("deletedAccounts")
+    .withIndex("by_stripeCustomerId", (q) => q.eq("stripeCustomerId", stripeCustomerId))
+    .first();
+  if (row === null || row.cancellations.some((c) => c.stripeSubscriptionId === stripeSubscriptionId)) return null;
+  const pending = { stripeSubscriptionId, status: "pending" as const, attempts: 0, error: null };
+  await ctx.db.patch("deletedAccounts", row._id, { cancellations: [...row.cancellations, pending] });
+  return { deletionId: row._id, stripeSubscriptionId };
 }

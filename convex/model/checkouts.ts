@@ -66,11 +66,13 @@ async function bySessionId(ctx: ReadCtx, stripeSessionId: string) {
 }
 
 /** Deletes up to `limit` of the user's Checkout sessions (account deletion); returns how many. */
-export async function deleteCheckouts(ctx: WriteCtx, userId: Id<"users">, limit: number): Promise<number> {
+export async function deleteCheckouts(ctx: WriteCtx, userId: Id<"users">, limit: number) {
   const rows = await ctx.db
     .query("checkoutSessions")
     .withIndex("by_userId", (q) => q.eq("userId", userId))
     .take(limit);
   for (const row of rows) await ctx.db.delete("checkoutSessions", row._id);
-  return rows.length;
+  // Sessions Stripe would still take payment on: the caller closes them at Stripe.
+  const open = rows.filter((row) => row.status === "open" && row.expiresAt > Date.now());
+  return { deleted: rows.length, open: open.map((row) => row.stripeSessionId) };
 }

@@ -5,8 +5,9 @@
 import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { ReconcileItem, ReconcilePage } from "../lib/validators";
+import { isDeletedCustomer } from "./accountDeletion";
 import { linkCustomer, linkForCustomer } from "./customers";
-import { recordReconciled, RECONCILE_EVENT_PREFIX } from "./stripeInbox";
+import { recordReconciled, RECONCILE_EVENT_PREFIX, scrubbedPayload } from "./stripeInbox";
 import { subscriptionFacts, type SubscriptionFacts } from "./stripeObjects";
 import * as Stats from "./stats";
 import { syncSubscription } from "./subscriptionSync";
@@ -103,6 +104,10 @@ async function applyPage(ctx: WriteCtx, items: readonly ReconcileItem[], at: num
     const row = await Subscriptions.byStripeId(ctx, facts.stripeSubscriptionId);
     const changes = row === null ? ["stored (no webhook had announced it)"] : differences(row, facts);
     if (changes.length === 0) continue;
+    if (row === null && (await isDeletedCustomer(ctx, facts.stripeCustomerId))) {
+      await deletedCustomerSubscription(ctx, page, facts, item, at, now);
+      continue;
+    }
     const adopted = row === null ? await adopt(ctx, facts, item) : { linked: null, reason: null };
     const id = `${RECONCILE_EVENT_PREFIX}${facts.stripeSubscriptionId}`;
     // Stripe keeps a subscription active only while its invoices are paid: an
@@ -132,4 +137,38 @@ async function applyPage(ctx: WriteCtx, items: readonly ReconcileItem[], at: num
     await recordReconciled(ctx, { ...record, eventId: `${id}:${at}`, status, note: noted, userId: userId ?? null });
   }
   return page;
+}
+
+/**
+ * A subscription of a deleted account's customer (Stripe keeps them, with
+ * the old `metadata.userId` and e-mail): never adopted or stored, so nothing
+ * of the account comes back, not even for a new account with the same
+ * e-mail. An ended one is history; one still live (its cancellation failed,
+ * or it was made in Stripe's dashboard) bills someone with no account, so it
+ * is flagged for a person, without what named them.
+ */
+async function deletedCustomerSubscription(
+  ctx: WriteCtx,
+  page: ReconcilePage,
+  facts: SubscriptionFacts,
+  item: ReconcileItem,
+  at: number,
+  now: number,
+) {
+  if (Subscriptions.hasEnded(facts.status)) return;
+  const { stripeCustomerId, stripeSubscriptionId } = facts;
+  const reason = `The customer's account was deleted, but the subscription is ${facts.status} at Stripe: cancel it`;
+  page.unmatched.push({ stripeCustomerId, stripeSubscriptionId, reason });
+  const names = [facts.metadataUserId, item.customerUserId, item.customerEmail].filter((n) => n !== null);
+  await recordReconciled(ctx, {
+    eventId: `${RECONCILE_EVENT_PREFIX}${stripeSubscriptionId}:unmatched`,
+    at,
+    now,
+    status: "unmatched",
+    note: reason,
+    userId: null,
+    stripeCustomerId,
+    stripeSubscriptionId,
+    subscription: scrubbedPayload(item.subscription, names),
+  });
 }

@@ -150,20 +150,30 @@ async function settle(
  * balance), and their pending expiry jobs for the caller to cancel.
  */
 export async function deleteReservations(ctx: WriteCtx, userId: Id<"users">, limit: number) {
-  const rows = await ctx.db
+  // Held ones first (at most the quota of them): their expiries are cancelled
+  // in the first batch, whatever number of ended rows sort before them.
+  const held = await ctx.db
     .query("creditReservations")
-    .withIndex("by_userId_and_status", (q) => q.eq("userId", userId))
+    .withIndex("by_userId_and_status", (q) => q.eq("userId", userId).eq("status", "held"))
     .take(limit);
-  let held = 0;
+  const ended =
+    held.length >= limit
+      ? []
+      : await ctx.db
+          .query("creditReservations")
+          .withIndex("by_userId_and_status", (q) => q.eq("userId", userId))
+          .take(limit);
+  const rows = [...held, ...ended.filter((row) => row.status !== "held")].slice(0, limit);
+  let heldCredits = 0;
   const expiryJobs: Id<"_scheduled_functions">[] = [];
   for (const row of rows) {
     if (row.status === "held") {
-      held += row.amount;
+      heldCredits += row.amount;
       if (row.expiryJobId !== undefined) expiryJobs.push(row.expiryJobId);
     }
     await ctx.db.delete("creditReservations", row._id);
   }
-  return { deleted: rows.length, held, expiryJobs };
+  return { deleted: rows.length, held: heldCredits, expiryJobs };
 }
 
 /** How a reservation can end: every status but `held`. */

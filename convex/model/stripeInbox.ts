@@ -8,9 +8,10 @@ import type { PaginationOptions, TransactionMetrics } from "convex/server";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { IngestResult, InboxHealth, StripeEventStatus } from "../lib/validators";
-import { isDeletedCustomer } from "./accountDeletion";
+import { isDeletedCustomer, lateSubscription } from "./accountDeletion";
 import { applyEvent } from "./stripeHandlers";
 import { idOf, msFromSeconds, type StripeEvent } from "./stripeObjects";
+import { hasEnded, type SubscriptionStatus } from "../../src/subscriptions";
 
 // The inbox never trips over one event: whatever a correctly signed body
 // holds, it is recorded, and nothing in it can make the inbox throw.
@@ -122,7 +123,8 @@ export async function ingest(
   const customer = outcome.stripeCustomerId ?? customerOf(event.data.object);
   const forDeleted = outcome.userId === null && customer !== null && (await isDeletedCustomer(ctx, customer));
   const result = {
-    status: outcome.status,
+    // Nothing was applied to anyone: what the issue calls unmatched (an ignored type stays ignored).
+    status: forDeleted && outcome.status === "processed" ? ("unmatched" as const) : outcome.status,
     attempts: (existing?.attempts ?? 0) + 1,
     lastError: null,
     processedAt: args.now,
@@ -138,7 +140,23 @@ export async function ingest(
   } else {
     await ctx.db.patch("stripeEvents", existing._id, result);
   }
-  return { kind: "recorded", status: outcome.status, note: result.note };
+  // Not on a replay: an old payload may call live a subscription that has since ended.
+  const late = forDeleted && customer !== null && args.replay !== true;
+  const cancel = late ? await liveSubscriptionOf(ctx, event, customer) : null;
+  return { kind: "recorded", status: result.status, note: result.note, ...(cancel === null ? {} : { cancel }) };
+}
+
+/**
+ * A subscription event for a deleted account's customer whose subscription
+ * would still bill: recorded on the remnant for the caller to cancel at
+ * Stripe (once), or null.
+ */
+async function liveSubscriptionOf(ctx: WriteCtx, event: StripeEvent, customer: string) {
+  const object = event.data.object;
+  if (!event.type.startsWith("customer.subscription.")) return null;
+  const id = idOf(object.id);
+  if (id === null || typeof object.status !== "string" || hasEnded(object.status as SubscriptionStatus)) return null;
+  return await lateSubscription(ctx, customer, id);
 }
 
 /**
@@ -148,13 +166,16 @@ export async function ingest(
  */
 export async function recordFailure(ctx: WriteCtx, args: { body: string; error: string; now: number }) {
   const read = await readBody(args.body);
-  await recordFailed(ctx, read.facts, { ...args, note: read.kind === "rejected" ? read.note : null });
+  const customer = read.kind === "event" ? customerOf(read.event.data.object) : null;
+  await recordFailed(ctx, read.facts, { ...args, note: read.kind === "rejected" ? read.note : null }, customer);
 }
 
 async function recordFailed(
   ctx: WriteCtx,
   facts: EventFacts,
   args: { body: string; error: string; note: string | null; now: number },
+  /** The event's customer, so account deletion finds the row through the index to scrub it. */
+  customer: string | null = null,
 ) {
   const existing = await findEvent(ctx, facts.eventId);
   const lastError = args.error.slice(0, 1000);
@@ -162,6 +183,8 @@ async function recordFailed(
     await ctx.db.patch("stripeEvents", existing._id, { attempts: existing.attempts + 1, lastError });
     return;
   }
+  // A deleted account's customer: kept without what named the person (its deletion has run).
+  const forDeleted = customer !== null && (await isDeletedCustomer(ctx, customer));
   await ctx.db.insert("stripeEvents", {
     ...facts,
     status: "failed",
@@ -169,10 +192,10 @@ async function recordFailed(
     lastError,
     receivedAt: args.now,
     processedAt: null,
-    stripeCustomerId: null,
+    stripeCustomerId: customer,
     userId: null,
-    note: args.note,
-    payload: keptPayload(args.body),
+    note: forDeleted ? DELETED_CUSTOMER_NOTE : args.note,
+    payload: keptPayload(forDeleted ? scrubbedPayload(args.body, []) : args.body),
   });
 }
 
