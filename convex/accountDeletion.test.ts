@@ -5,7 +5,7 @@ import { api, internal } from "./_generated/api";
 import type { Id, TableNames } from "./_generated/dataModel";
 import schema from "./schema";
 import { DELETION_STEPS, hashUserId, KEPT_TABLES } from "./model/accountDeletion";
-import { DELETED_CUSTOMER_NOTE } from "./model/stripeInbox";
+import { DELETED_CUSTOMER_NOTE } from "./model/stripeScrub";
 import * as RateLimits from "./model/rateLimits";
 import { serviceDb } from "./lib/db";
 import { measure } from "../bench/report";

@@ -2,7 +2,7 @@ import { expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { TableNames } from "./_generated/dataModel";
 import schema from "./schema";
-import { DELETED_CUSTOMER_NOTE } from "./model/stripeInbox";
+import { DELETED_CUSTOMER_NOTE } from "./model/stripeScrub";
 import {
   type Backend,
   clockAt,

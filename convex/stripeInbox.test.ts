@@ -1,7 +1,8 @@
 import { getDocumentSize } from "convex/values";
 import { describe, expect, test } from "vitest";
 import { internal } from "./_generated/api";
-import { MAX_PAYLOAD_BYTES, THIN_EVENT_NOTE } from "./model/stripeInbox";
+import { MAX_PAYLOAD_BYTES } from "./model/stripeInbox";
+import { THIN_EVENT_NOTE } from "./model/stripeBody";
 import {
   type Backend,
   deliver,

@@ -5,7 +5,7 @@ import type { PaginationOptions } from "convex/server";
 import type { Id } from "../_generated/dataModel";
 import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { AuditArgs } from "../lib/validators";
-import { scrubbedText } from "./stripeInbox";
+import { scrubbedText } from "./stripeScrub";
 
 /** Who made a change: an admin's user id, or "cli" for `npx convex run`. */
 export type Actor = Id<"users"> | "cli";

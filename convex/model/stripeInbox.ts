@@ -10,7 +10,9 @@ import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { IngestResult, InboxHealth, StripeEventStatus } from "../lib/validators";
 import { isDeletedCustomer, lateSubscription } from "./accountDeletion";
 import { applyEvent } from "./stripeHandlers";
-import { idOf, msFromSeconds, type StripeEvent } from "./stripeObjects";
+import { readBody, type EventFacts } from "./stripeBody";
+import { DELETED_CUSTOMER_NOTE, scrubbedPayload, scrubbedText } from "./stripeScrub";
+import { idOf, type StripeEvent } from "./stripeObjects";
 import { hasEnded, type SubscriptionStatus } from "../../src/subscriptions";
 
 // The inbox never trips over one event: whatever a correctly signed body
@@ -26,64 +28,6 @@ import { hasEnded, type SubscriptionStatus } from "../../src/subscriptions";
 export const MAX_PAYLOAD_BYTES = 1_000_000;
 const byteLength = (text: string) => new TextEncoder().encode(text).length;
 const keptPayload = (body: string) => (byteLength(body) <= MAX_PAYLOAD_BYTES ? body : "");
-
-/** Stripe ids and event types are far shorter; anything longer is not one, and would crowd the row. */
-const MAX_FIELD_CHARS = 255;
-
-/** Recorded for a thin event (Stripe's v2 event notifications), which carries no object to apply. */
-export const THIN_EVENT_NOTE =
-  "Thin events (v2.core.event) are not supported: subscribe this endpoint to snapshot events " +
-  "(the event destination's payload style: Snapshot)";
-
-/** What the inbox row records of a delivery besides its outcome; read from any body, whatever it holds. */
-export type EventFacts = {
-  /** The event id, or `body-sha256:<hex>` for a body without a usable one. */
-  eventId: string;
-  type: string;
-  /** ms; null when the body has no readable `created`. */
-  eventCreatedAt: number | null;
-  /** `data.object.id`, or a thin event's `related_object.id`. */
-  objectId: string | null;
-};
-
-/** A verified body: a snapshot event to apply, or why it cannot be one. Both carry what the inbox records of it. */
-export type ReadBody =
-  | { kind: "event"; event: StripeEvent; facts: EventFacts }
-  | { kind: "rejected"; facts: EventFacts; error: string; note: string | null };
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-const shortString = (value: unknown) =>
-  typeof value === "string" && value !== "" && value.length <= MAX_FIELD_CHARS ? value : null;
-
-/**
- * Reads a verified body (the signature already proved Stripe sent it). Never
- * throws: a body that is not a snapshot event (not JSON, `{}`, no
- * `data.object`, a thin event) comes back rejected, with the reason.
- */
-export async function readBody(body: string): Promise<ReadBody> {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    json = undefined;
-  }
-  const raw = isObject(json) ? json : {};
-  const data = isObject(raw.data) ? raw.data : {};
-  const facts: EventFacts = {
-    eventId: shortString(raw.id) ?? `body-sha256:${await sha256Hex(body)}`,
-    type: shortString(raw.type) ?? "unknown",
-    eventCreatedAt: msFromSeconds(raw.created) ?? isoMs(raw.created),
-    objectId: shortString(idOf(isObject(data.object) ? data.object.id : undefined) ?? idOf(raw.related_object)),
-  };
-  if (raw.object === "v2.core.event") return { kind: "rejected", facts, error: THIN_EVENT_NOTE, note: THIN_EVENT_NOTE };
-  const problem = json === undefined ? "the body is not JSON" : notAnEventBecause(json);
-  if (problem !== null) {
-    return { kind: "rejected", facts, error: `Not a Stripe snapshot event: ${problem}`, note: null };
-  }
-  return { kind: "event", event: raw as StripeEvent, facts };
-}
 
 /** The inbox row for a Stripe event id, or null. */
 export async function findEvent(ctx: ReadCtx, eventId: string) {
@@ -204,29 +148,6 @@ function customerOf(object: Record<string, unknown>): string | null {
   return idOf(object.customer) ?? (object.object === "customer" ? idOf(object.id) : null);
 }
 
-/** Why a parsed body is not a snapshot event (`{"object": "event", id, type, created, data.object}`), or null. */
-function notAnEventBecause(json: unknown): string | null {
-  if (!isObject(json)) return "the body is not a JSON object";
-  if (json.object !== "event") return `object is ${JSON.stringify(json.object ?? null).slice(0, 40)}, not "event"`;
-  if (shortString(json.id) === null) return "no id";
-  if (shortString(json.type) === null) return "no type";
-  if (typeof json.created !== "number" || !Number.isFinite(json.created)) return "no created time";
-  if (!isObject(json.data) || !isObject(json.data.object)) return "no data.object";
-  return null;
-}
-
-/** A thin event's `created` is an ISO 8601 string, not Stripe seconds. */
-function isoMs(value: unknown): number | null {
-  const ms = typeof value === "string" ? Date.parse(value) : NaN;
-  return Number.isFinite(ms) ? ms : null;
-}
-
-/** The key of a body without a usable id: the same body always lands on the same row. */
-async function sha256Hex(body: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** The newest events with `status`, at most `limit` (an index range: bounded). */
 export async function listEvents(ctx: ReadCtx, status: StripeEventStatus, limit: number) {
   const rows = await ctx.db
@@ -337,81 +258,7 @@ export async function recordReconciled(
     });
 }
 
-// --- account deletion: what the inbox keeps of a deleted user ---
-
-/** Put where a deleted user's e-mail, name or id stood. */
-export const SCRUBBED = "[deleted]";
-
-/** The note on an event for a deleted account's customer, recorded without linking it. */
-export const DELETED_CUSTOMER_NOTE =
-  "The customer's account was deleted: recorded without linking it, payload scrubbed";
-
-/**
- * Keys whose values describe a person in Stripe objects (customers, sessions,
- * invoices, charges), or carry our user id (`metadata.userId`,
- * `client_reference_id`): emptied in a deleted user's events.
- */
-const PERSONAL_KEYS = new Set([
-  "email",
-  "name",
-  "phone",
-  "address",
-  "shipping",
-  "customer_email",
-  "customer_name",
-  "customer_phone",
-  "customer_address",
-  "customer_shipping",
-  "customer_details",
-  "billing_details",
-  "receipt_email",
-  "client_reference_id",
-  "metadata",
-]);
-
-/** True when `text` holds one of `names` (lower-cased): as a part for long ones, whole for short ones. */
-function namesIn(text: string, names: readonly string[]) {
-  const lower = text.toLowerCase();
-  return names.some((name) => (name.length >= 3 ? lower.includes(name) : lower.trim() === name));
-}
-
-function scrubValue(value: unknown, names: readonly string[]): unknown {
-  if (typeof value === "string") return namesIn(value, names) ? SCRUBBED : value;
-  if (Array.isArray(value)) return value.map((item) => scrubValue(item, names));
-  if (!isObject(value)) return value;
-  const out: Json = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] = PERSONAL_KEYS.has(key) && item !== null ? (key === "metadata" ? {} : null) : scrubValue(item, names);
-  }
-  return out;
-}
-
-const lowered = (names: readonly string[]) => names.filter((name) => name !== "").map((name) => name.toLowerCase());
-
-/**
- * A stored body without what named a person: personal keys emptied, and any
- * string holding one of `names` (the user's id, e-mails, names) replaced. A
- * body that is not JSON cannot be scrubbed field by field and is dropped ("").
- */
-export function scrubbedPayload(payload: string, names: readonly string[]): string {
-  if (payload === "") return "";
-  try {
-    return JSON.stringify(scrubValue(JSON.parse(payload), lowered(names)));
-  } catch {
-    return "";
-  }
-}
-
-/** `text` with each of `names` (case-insensitive) replaced. */
-export function scrubbedText(text: string | null, names: readonly string[]): string | null {
-  if (text === null) return null;
-  let out = text;
-  for (const name of lowered(names)) {
-    if (name.length < 3) continue;
-    out = out.replace(new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi"), SCRUBBED);
-  }
-  return out;
-}
+// --- account deletion: what the inbox keeps of a deleted user (model/stripeScrub.ts) ---
 
 /** Each stored event may hold a 1 MB payload: one costs this much of a deletion batch's budget. */
 export const EVENT_SCRUB_COST = 100;
