@@ -228,6 +228,51 @@ describe("useConsumeCredits", () => {
   });
 });
 
+describe("useConsumeCredits with an idempotency key", () => {
+  /** A button that spends 30 under one key, however often it is clicked. */
+  function KeyedSpender({ outcomes }: { outcomes: unknown[] }) {
+    const consume = useConsumeCredits();
+    const onClick = () =>
+      consume({ amount: 30, idempotencyKey: "order-1" }).then(
+        (result) => outcomes.push(result),
+        (error: unknown) => outcomes.push(error),
+      );
+    return <button onClick={() => void onClick()}>spend once</button>;
+  }
+
+  test("a key sent again (in flight or already spent) drops the balance once, as the server spends it once", async () => {
+    const { bridge, mount, signUp } = app();
+    const outcomes: unknown[] = [];
+    const seen: string[] = [];
+    mount(
+      <>
+        <Balance id="badge" seen={seen} />
+        <Ready />
+        <KeyedSpender outcomes={outcomes} />
+      </>,
+    );
+    await signUp();
+    const release = bridge.gate.hold();
+    act(() => screen.getByText("spend once").click());
+    act(() => screen.getByText("spend once").click());
+    await bridge.gate.arrived(2);
+    await waitFor(() => expect(text("badge")).toBe("70"));
+    release();
+    await waitFor(() => expect(outcomes).toEqual([{ balance: 70 }, { balance: 70 }]));
+    // Once more after the server answered: the server returns the first result and spends nothing.
+    const again = bridge.gate.hold();
+    act(() => screen.getByText("spend once").click());
+    await bridge.gate.arrived();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(text("badge")).toBe("70");
+    again();
+    await waitFor(() => expect(outcomes).toHaveLength(3));
+    expect(text("badge")).toBe("70");
+    // Never shown: a second drop the server does not make.
+    expect(seen).not.toContain("40");
+  });
+});
+
 describe("useCreditHistory", () => {
   test("pages through the ledger newest first; a new spend appears on top of the loaded pages", async () => {
     const { t, bridge, mount, signUp } = app();
