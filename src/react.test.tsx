@@ -149,6 +149,46 @@ describe("query hooks", () => {
   });
 });
 
+describe("after signing out mid-session", () => {
+  test("every hook returns null, not the last user's data; a spend is refused and shows nothing", async () => {
+    const { mount, signUp, errors } = app();
+    const outcomes: unknown[] = [];
+    function Page() {
+      const { signOut } = useAuthActions();
+      const consume = useConsumeCredits();
+      const history = useCreditHistory(5);
+      const values = [useProfile(), useCredits(), useSubscription(), useEntitlements(), usePlan()];
+      const spendNow = () => consume({ amount: 10 }).then(outcomes.push.bind(outcomes), outcomes.push.bind(outcomes));
+      return (
+        <>
+          <p data-testid="all">{[...values.map((v) => (v ? "value" : show(v))), history.results.length].join(" ")}</p>
+          <button onClick={() => void signOut()}>sign out</button>
+          <button onClick={() => void spendNow()}>spend</button>
+        </>
+      );
+    }
+    mount(
+      <>
+        <Balance id="balance" />
+        <Ready />
+        <Page />
+      </>,
+    );
+    await signUp();
+    await waitFor(() => expect(text("all")).toBe("value value null value value 1"));
+    act(() => screen.getByText("sign out").click());
+    await waitFor(() => expect(text("all")).toBe("null null null null null 0"));
+    expect(text("balance")).toBe("null");
+    const logged = expectConsole("error", "UNAUTHENTICATED");
+    act(() => screen.getByText("spend").click());
+    await waitFor(() => expect(outcomes).toHaveLength(1));
+    expect(isAppError(outcomes[0], "UNAUTHENTICATED")).toBe(true);
+    expect(text("balance")).toBe("null");
+    expect(logged.messages).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+});
+
 describe("useConsumeCredits", () => {
   /** Two balances (a badge and a page) and a spend button that records how its promise ended. */
   function Spender({ amount, outcomes }: { amount: number; outcomes: unknown[] }) {
