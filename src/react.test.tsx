@@ -134,6 +134,8 @@ describe("query hooks", () => {
     await waitFor(() => expect(httpCalls).toContain(`${bridge.url}/api/action`));
     await bridge.settled();
     expect(text("balance")).toBe("100");
+    // The token swap did not flash the signed-out or loading state once the value was shown.
+    expect(seen.slice(seen.indexOf("100"))).toEqual(seen.slice(seen.indexOf("100")).map(() => "100"));
   });
 
   test("signed out, every query hook renders null: no UNAUTHENTICATED thrown into render", async () => {
