@@ -79,6 +79,14 @@ test("sign up, then Pro after a signed webhook (support unlocked), then the past
   expect(banner.textContent).toBe("Your last payment failed. Update your card to keep your Pro plan. Update card");
   // past_due keeps the plan while Stripe retries.
   expect(currentPlan()).toBe("Pro");
+
+  // Stripe gave up (unpaid): the plan is free, but the subscription and its open invoice
+  // live on, so billing stays reachable (pay or cancel there, not a second subscription).
+  const unpaid = stripeCustomer({ userId }).subscription({ status: "unpaid" });
+  await sendOk(t, "customer.subscription.updated", unpaid, MAR_1 + 2_000);
+  await bridge.refresh();
+  await waitFor(() => expect(currentPlan()).toBe("Free"));
+  expect(screen.getByRole("button", { name: "Manage billing" })).toBeTruthy();
 });
 
 test("the admin page: refused until the user is made an admin, then stats, users and a credit grant", async () => {
