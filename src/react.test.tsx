@@ -151,6 +151,27 @@ describe("query hooks", () => {
   });
 });
 
+test("signed out, useCreditHistory's result keeps its identity across renders (safe in effect dependencies)", async () => {
+  const { mount } = app();
+  const seen = new Set<unknown>();
+  const results = new Set<unknown>();
+  function History() {
+    const history = useCreditHistory(5);
+    const [renders, setRenders] = useState(0);
+    if (history.status === "Exhausted") {
+      seen.add(history);
+      results.add(history.results);
+    }
+    return <button onClick={() => setRenders(renders + 1)}>{`render ${renders}`}</button>;
+  }
+  mount(<History />);
+  await waitFor(() => expect(seen.size).toBe(1));
+  act(() => screen.getByText("render 0").click());
+  act(() => screen.getByText("render 1").click());
+  await screen.findByText("render 2");
+  expect([seen.size, results.size]).toEqual([1, 1]);
+});
+
 describe("after signing out mid-session", () => {
   test("every hook returns null, not the last user's data; a spend is refused and shows nothing", async () => {
     const { mount, signUp, errors } = app();

@@ -132,8 +132,11 @@ export function useCreditHistory(pageSize = 20): CreditHistory {
     initialNumItems: pageSize,
   });
   if (isAuthenticated || isLoading) return history;
-  return { results: [], status: "Exhausted", isLoading: false, loadMore: () => {} };
+  return SIGNED_OUT_HISTORY;
 }
+
+// One object, so a signed-out result is stable across renders (as usePaginatedQuery's are).
+const SIGNED_OUT_HISTORY: CreditHistory = { results: [], status: "Exhausted", isLoading: false, loadMore: () => {} };
 
 /** Starts Stripe Checkout: `await checkout({ planId, interval })` then go to `url`. */
 export function useCheckout() {
