@@ -409,4 +409,41 @@ describe("useEntitlements", () => {
     await bridge.refresh();
     await waitFor(() => expect(text("plan")).toBe("Pro true past_due"));
   });
+
+  test("signing in as a Pro user, the plan goes from unknown to Pro: never Free while the subscription loads", async () => {
+    stripeEnv();
+    clockAt(MAR_1);
+    const { t, bridge, mount, signUp } = app();
+    const seen: string[] = [];
+    function Plan() {
+      const { signIn, signOut } = useAuthActions();
+      const plan = usePlan();
+      seen.push(plan ? plan.name : show(plan));
+      const again = () => signIn("password", { email: "ada@example.com", password: "correct-horse-1", flow: "signIn" });
+      return (
+        <>
+          <p data-testid="plan">{plan ? plan.name : show(plan)}</p>
+          <button onClick={() => void signOut()}>sign out</button>
+          <button onClick={() => void again()}>sign in</button>
+        </>
+      );
+    }
+    mount(
+      <>
+        <Ready />
+        <Plan />
+      </>,
+    );
+    const userId = await signUp();
+    await sendOk(t, "customer.subscription.created", stripeCustomer({ userId }).subscription(), MAR_1);
+    await bridge.refresh();
+    await waitFor(() => expect(text("plan")).toBe("Pro"));
+    act(() => screen.getByText("sign out").click());
+    await waitFor(() => expect(text("plan")).toBe("null"));
+    seen.length = 0;
+    act(() => screen.getByText("sign in").click());
+    await waitFor(() => expect(text("plan")).toBe("Pro"), { timeout: 5_000 });
+    expect(seen).toContain("loading");
+    expect(seen).not.toContain("Free");
+  });
 });
