@@ -33,6 +33,15 @@ test("appErrorOf reads a ConvexError's data and ignores other errors", () => {
   expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
 });
 
+test("a thrown value that is not an Error is no app error, even with an app error's data", () => {
+  // isAppError promises an Error (a ConvexError): `e.message`, `e.stack`. A rejected
+  // plain object or a library's error-like value must not pass for one.
+  const lookalike = { data: { code: "NOT_FOUND", message: "missing" } };
+  expect(isAppError(lookalike)).toBe(false);
+  expect(appErrorOf(lookalike)).toBeNull();
+  for (const value of [undefined, null, 0, "NOT_FOUND", Symbol("x"), () => {}]) expect(isAppError(value)).toBe(false);
+});
+
 test("isAppError narrows a caught error to its code's details, as fail() sent them", () => {
   const error = thrownBy(() => fail("INSUFFICIENT_CREDITS", "Not enough credits", { balance: 7, required: 50 }));
   expect(isAppError(error)).toBe(true);

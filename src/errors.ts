@@ -71,9 +71,12 @@ export function isAppErrorData(data: unknown): data is AppErrorData {
   return numbers.every((key) => typeof (data as Record<string, unknown>)[key] === "number");
 }
 
-/** The app error carried by a caught error, or `null` for anything else. */
+/** The app error carried by a caught error (a `ConvexError`), or `null` for anything else. */
 export function appErrorOf(error: unknown): AppErrorData | null {
-  const data = (error as { data?: unknown } | null)?.data;
+  // Not `instanceof ConvexError`: an app may hold a second copy of `convex`. An
+  // Error it must be, though: callers read `message` off what isAppError narrows.
+  if (!(error instanceof Error)) return null;
+  const data = (error as { data?: unknown }).data;
   return isAppErrorData(data) ? data : null;
 }
 

@@ -134,6 +134,8 @@ describe("query hooks", () => {
     await waitFor(() => expect(httpCalls).toContain(`${bridge.url}/api/action`));
     await bridge.settled();
     expect(text("balance")).toBe("100");
+    // The token swap did not flash the signed-out or loading state once the value was shown.
+    expect(seen.slice(seen.indexOf("100"))).toEqual(seen.slice(seen.indexOf("100")).map(() => "100"));
   });
 
   test("signed out, every query hook renders null: no UNAUTHENTICATED thrown into render", async () => {
@@ -145,6 +147,67 @@ describe("query hooks", () => {
     }
     mount(<All />);
     await waitFor(() => expect(text("all")).toBe("null null null null null Exhausted 0"));
+    expect(errors).toEqual([]);
+  });
+});
+
+test("signed out, useCreditHistory's result keeps its identity across renders (safe in effect dependencies)", async () => {
+  const { mount } = app();
+  const seen = new Set<unknown>();
+  const results = new Set<unknown>();
+  function History() {
+    const history = useCreditHistory(5);
+    const [renders, setRenders] = useState(0);
+    if (history.status === "Exhausted") {
+      seen.add(history);
+      results.add(history.results);
+    }
+    return <button onClick={() => setRenders(renders + 1)}>{`render ${renders}`}</button>;
+  }
+  mount(<History />);
+  await waitFor(() => expect(seen.size).toBe(1));
+  act(() => screen.getByText("render 0").click());
+  act(() => screen.getByText("render 1").click());
+  await screen.findByText("render 2");
+  expect([seen.size, results.size]).toEqual([1, 1]);
+});
+
+describe("after signing out mid-session", () => {
+  test("every hook returns null, not the last user's data; a spend is refused and shows nothing", async () => {
+    const { mount, signUp, errors } = app();
+    const outcomes: unknown[] = [];
+    function Page() {
+      const { signOut } = useAuthActions();
+      const consume = useConsumeCredits();
+      const history = useCreditHistory(5);
+      const values = [useProfile(), useCredits(), useSubscription(), useEntitlements(), usePlan()];
+      const spendNow = () => consume({ amount: 10 }).then(outcomes.push.bind(outcomes), outcomes.push.bind(outcomes));
+      return (
+        <>
+          <p data-testid="all">{[...values.map((v) => (v ? "value" : show(v))), history.results.length].join(" ")}</p>
+          <button onClick={() => void signOut()}>sign out</button>
+          <button onClick={() => void spendNow()}>spend</button>
+        </>
+      );
+    }
+    mount(
+      <>
+        <Balance id="balance" />
+        <Ready />
+        <Page />
+      </>,
+    );
+    await signUp();
+    await waitFor(() => expect(text("all")).toBe("value value null value value 1"));
+    act(() => screen.getByText("sign out").click());
+    await waitFor(() => expect(text("all")).toBe("null null null null null 0"));
+    expect(text("balance")).toBe("null");
+    const logged = expectConsole("error", "UNAUTHENTICATED");
+    act(() => screen.getByText("spend").click());
+    await waitFor(() => expect(outcomes).toHaveLength(1));
+    expect(isAppError(outcomes[0], "UNAUTHENTICATED")).toBe(true);
+    expect(text("balance")).toBe("null");
+    expect(logged.messages).toHaveLength(1);
     expect(errors).toEqual([]);
   });
 });
@@ -228,6 +291,51 @@ describe("useConsumeCredits", () => {
   });
 });
 
+describe("useConsumeCredits with an idempotency key", () => {
+  /** A button that spends 30 under one key, however often it is clicked. */
+  function KeyedSpender({ outcomes }: { outcomes: unknown[] }) {
+    const consume = useConsumeCredits();
+    const onClick = () =>
+      consume({ amount: 30, idempotencyKey: "order-1" }).then(
+        (result) => outcomes.push(result),
+        (error: unknown) => outcomes.push(error),
+      );
+    return <button onClick={() => void onClick()}>spend once</button>;
+  }
+
+  test("a key sent again (in flight or already spent) drops the balance once, as the server spends it once", async () => {
+    const { bridge, mount, signUp } = app();
+    const outcomes: unknown[] = [];
+    const seen: string[] = [];
+    mount(
+      <>
+        <Balance id="badge" seen={seen} />
+        <Ready />
+        <KeyedSpender outcomes={outcomes} />
+      </>,
+    );
+    await signUp();
+    const release = bridge.gate.hold();
+    act(() => screen.getByText("spend once").click());
+    act(() => screen.getByText("spend once").click());
+    await bridge.gate.arrived(2);
+    await waitFor(() => expect(text("badge")).toBe("70"));
+    release();
+    await waitFor(() => expect(outcomes).toEqual([{ balance: 70 }, { balance: 70 }]));
+    // Once more after the server answered: the server returns the first result and spends nothing.
+    const again = bridge.gate.hold();
+    act(() => screen.getByText("spend once").click());
+    await bridge.gate.arrived();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(text("badge")).toBe("70");
+    again();
+    await waitFor(() => expect(outcomes).toHaveLength(3));
+    expect(text("badge")).toBe("70");
+    // Never shown: a second drop the server does not make.
+    expect(seen).not.toContain("40");
+  });
+});
+
 describe("useCreditHistory", () => {
   test("pages through the ledger newest first; a new spend appears on top of the loaded pages", async () => {
     const { t, bridge, mount, signUp } = app();
@@ -300,5 +408,42 @@ describe("useEntitlements", () => {
     await sendOk(t, "customer.subscription.updated", pastDue, MAR_1 + 1_000);
     await bridge.refresh();
     await waitFor(() => expect(text("plan")).toBe("Pro true past_due"));
+  });
+
+  test("signing in as a Pro user, the plan goes from unknown to Pro: never Free while the subscription loads", async () => {
+    stripeEnv();
+    clockAt(MAR_1);
+    const { t, bridge, mount, signUp } = app();
+    const seen: string[] = [];
+    function Plan() {
+      const { signIn, signOut } = useAuthActions();
+      const plan = usePlan();
+      seen.push(plan ? plan.name : show(plan));
+      const again = () => signIn("password", { email: "ada@example.com", password: "correct-horse-1", flow: "signIn" });
+      return (
+        <>
+          <p data-testid="plan">{plan ? plan.name : show(plan)}</p>
+          <button onClick={() => void signOut()}>sign out</button>
+          <button onClick={() => void again()}>sign in</button>
+        </>
+      );
+    }
+    mount(
+      <>
+        <Ready />
+        <Plan />
+      </>,
+    );
+    const userId = await signUp();
+    await sendOk(t, "customer.subscription.created", stripeCustomer({ userId }).subscription(), MAR_1);
+    await bridge.refresh();
+    await waitFor(() => expect(text("plan")).toBe("Pro"));
+    act(() => screen.getByText("sign out").click());
+    await waitFor(() => expect(text("plan")).toBe("null"));
+    seen.length = 0;
+    act(() => screen.getByText("sign in").click());
+    await waitFor(() => expect(text("plan")).toBe("Pro"), { timeout: 5_000 });
+    expect(seen).toContain("loading");
+    expect(seen).not.toContain("Free");
   });
 });

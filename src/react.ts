@@ -6,7 +6,9 @@
 // hook returns `undefined` while loading (the auth check included), `null` when
 // nobody is signed in, else the value.
 import {
+  type ConvexReactClient,
   useAction,
+  useConvex,
   useConvexAuth,
   useMutation,
   usePaginatedQuery,
@@ -14,7 +16,7 @@ import {
   type OptionalRestArgsOrSkip,
   type UsePaginatedQueryReturnType,
 } from "convex/react";
-import type { FunctionReference, FunctionReturnType } from "convex/server";
+import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
 import { useMemo } from "react";
 import { api } from "../convex/_generated/api";
 import { canAfford, entitlementsOf, type Entitlements } from "./entitlements";
@@ -79,23 +81,43 @@ export function useCredits() {
   return useUserQuery(api.credits.getCredits, {});
 }
 
+// Per client: the idempotency keys of spends sent and not refused. The server
+// spends a key once, so a key sent again (a double click, a retry) is not
+// dropped from the balance a second time.
+const sentKeys = new WeakMap<ConvexReactClient, Set<string>>();
+
 /**
  * Spends the signed-in user's credits: `consume({ amount, reason?, idempotencyKey? })`,
  * a promise of the new balance. The balance every `useCredits()` on the page
  * shows drops at once and comes back if the server refuses; a spend larger
- * than the shown balance is left to the server (it will refuse it).
+ * than the shown balance is left to the server (it will refuse it), and so is
+ * an `idempotencyKey` this page already sent (the server spends a key once).
  */
 export function useConsumeCredits() {
+  const client = useConvex();
   const consume = useMutation(api.credits.consumeCredits);
-  return useMemo(
-    () =>
-      consume.withOptimisticUpdate((store, { amount }) => {
-        const credits = store.getQuery(api.credits.getCredits, {});
-        if (!credits || !canAfford(credits, amount)) return;
-        store.setQuery(api.credits.getCredits, {}, { ...credits, balance: credits.balance - amount });
-      }),
-    [consume],
-  );
+  return useMemo(() => {
+    const optimistic = consume.withOptimisticUpdate((store, { amount }) => {
+      const credits = store.getQuery(api.credits.getCredits, {});
+      if (!credits || !canAfford(credits, amount)) return;
+      store.setQuery(api.credits.getCredits, {}, { ...credits, balance: credits.balance - amount });
+    });
+    return async (args: FunctionArgs<typeof api.credits.consumeCredits>) => {
+      const key = args.idempotencyKey;
+      if (key === undefined) return await optimistic(args);
+      let keys = sentKeys.get(client);
+      if (keys === undefined) sentKeys.set(client, (keys = new Set()));
+      if (keys.has(key)) return await consume(args);
+      keys.add(key);
+      try {
+        return await optimistic(args);
+      } catch (error) {
+        // Refused: the server spent nothing under this key, so a retry is a new spend.
+        keys.delete(key);
+        throw error;
+      }
+    };
+  }, [client, consume]);
 }
 
 type CreditHistory = UsePaginatedQueryReturnType<typeof api.credits.listCreditHistory>;
@@ -110,8 +132,11 @@ export function useCreditHistory(pageSize = 20): CreditHistory {
     initialNumItems: pageSize,
   });
   if (isAuthenticated || isLoading) return history;
-  return { results: [], status: "Exhausted", isLoading: false, loadMore: () => {} };
+  return SIGNED_OUT_HISTORY;
 }
+
+// One object, so a signed-out result is stable across renders (as usePaginatedQuery's are).
+const SIGNED_OUT_HISTORY: CreditHistory = { results: [], status: "Exhausted", isLoading: false, loadMore: () => {} };
 
 /** Starts Stripe Checkout: `await checkout({ planId, interval })` then go to `url`. */
 export function useCheckout() {

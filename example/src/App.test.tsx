@@ -20,6 +20,9 @@ import {
 import { afterEach, expect, test, vi } from "vitest";
 import { internal } from "convex-saas-backend/api";
 import { App } from "./App";
+import { serviceDb } from "../../convex/lib/db";
+import * as RateLimits from "../../convex/model/rateLimits";
+import { RATE_LIMITS } from "../../src/limits";
 
 // Updates come from the client's socket, as in the browser, not from act() scopes.
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false;
@@ -79,6 +82,24 @@ test("sign up, then Pro after a signed webhook (support unlocked), then the past
   expect(banner.textContent).toBe("Your last payment failed. Update your card to keep your Pro plan. Update card");
   // past_due keeps the plan while Stripe retries.
   expect(currentPlan()).toBe("Pro");
+  // "Update card" refused (too many billing calls): the banner says why instead of failing silently.
+  await t.run(async (ctx) => {
+    for (let i = 0; i < RATE_LIMITS.stripeSession.capacity; i++)
+      await RateLimits.spend({ db: serviceDb(ctx.db) }, "stripeSession", userId);
+  });
+  const logged = expectConsole("error", "RATE_LIMITED");
+  fireEvent.click(screen.getByRole("button", { name: "Update card" }));
+  const alert = await screen.findByRole("alert");
+  expect(alert.textContent?.trim()).toMatch(/^Too many requests: try again in \d+ s$/);
+  expect(logged.messages).toHaveLength(1);
+
+  // Stripe gave up (unpaid): the plan is free, but the subscription and its open invoice
+  // live on, so billing stays reachable (pay or cancel there, not a second subscription).
+  const unpaid = stripeCustomer({ userId }).subscription({ status: "unpaid" });
+  await sendOk(t, "customer.subscription.updated", unpaid, MAR_1 + 2_000);
+  await bridge.refresh();
+  await waitFor(() => expect(currentPlan()).toBe("Free"));
+  expect(screen.getByRole("button", { name: "Manage billing" })).toBeTruthy();
 });
 
 test("the admin page: refused until the user is made an admin, then stats, users and a credit grant", async () => {

@@ -1,4 +1,4 @@
-import { PLAN_IDS, PLANS, appErrorOf } from "convex-saas-backend";
+import { PLAN_IDS, PLANS, appErrorOf, hasEnded } from "convex-saas-backend";
 import { useBillingPortal, useCheckout, useEntitlements } from "convex-saas-backend/react";
 import { useState } from "react";
 
@@ -11,6 +11,10 @@ export function PricingTable() {
   const [error, setError] = useState<string | null>(null);
   if (!entitlements) return <p>Loading…</p>;
   const current = entitlements.planId;
+  // A subscription Stripe still holds (unpaid, incomplete, paused) gives the free
+  // plan but has an open invoice: its fix is in the portal, not a second subscription.
+  const { status } = entitlements;
+  const billable = current !== "free" || (status !== null && !hasEnded(status));
 
   // Both actions return a Stripe page to send the user to.
   async function go(open: () => Promise<{ url: string }>) {
@@ -39,7 +43,7 @@ export function PricingTable() {
           ) : null}
         </article>
       ))}
-      {current !== "free" && <button onClick={() => void go(() => portal({}))}>Manage billing</button>}
+      {billable && <button onClick={() => void go(() => portal({}))}>Manage billing</button>}
       {error !== null && <p role="alert">{error}</p>}
     </section>
   );
