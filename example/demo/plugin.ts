@@ -47,8 +47,16 @@ export function inMemoryBackend(): Plugin {
           response.end(Buffer.from(await answer.arrayBuffer()));
         })().catch(next);
       });
+      // The browser test's hold/release of the server. A custom header, because
+      // another page in the same browser cannot send one cross-origin without a
+      // CORS preflight, which this server never grants: only the test can.
       server.middlewares.use("/__demo", (request, response, next) => {
         if (request.method !== "POST" || (request.url !== "/hold" && request.url !== "/release")) return next();
+        if (request.headers["x-demo-control"] !== "1") {
+          response.statusCode = 403;
+          response.end();
+          return;
+        }
         void load().then((b) => {
           if (request.url === "/hold") b.hold();
           else b.release();

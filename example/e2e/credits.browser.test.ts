@@ -32,7 +32,7 @@ afterAll(async () => {
 
 /** Holds (or lets through) every mutation at the in-memory backend: the server has not answered yet. */
 async function gate(action: "hold" | "release") {
-  const response = await fetch(`${origin}/__demo/${action}`, { method: "POST" });
+  const response = await fetch(`${origin}/__demo/${action}`, { method: "POST", headers: { "x-demo-control": "1" } });
   expect(response.status).toBe(204);
 }
 
@@ -46,6 +46,9 @@ test("sign up, spend (shown before the server answers), be refused, see the hist
   await page.getByRole("button", { name: "Sign up" }).click();
   await badge().filter({ hasText: "100 credits" }).waitFor();
   await history().getByText("100").first().waitFor();
+
+  // Another page cannot hold the server: the control needs the test's header.
+  expect((await fetch(`${origin}/__demo/hold`, { method: "POST" })).status).toBe(403);
 
   // The server is held: the badge can only show 90 from the optimistic update.
   await gate("hold");
