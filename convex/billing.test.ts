@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { api } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import { STRIPE_API_VERSION } from "./lib/stripe";
 import {
   addMonths,
@@ -10,6 +10,7 @@ import {
   expectCode,
   fakeStripe,
   MAR_1,
+  MINUTE,
   newBackend,
   SECRET_KEY,
   seedUser,
@@ -140,6 +141,33 @@ describe("createCheckoutSession", () => {
       "CONFLICT",
     );
     expect(requests).toEqual([]);
+  });
+
+  test("a subscription Stripe still holds (unpaid, paused, incomplete) is fixed in the portal, not by a second checkout", async () => {
+    const t = newBackend();
+    const ada = await seedUser(t, "ada@example.com");
+    const requests = fakeStripe();
+    const periodEnd = addMonths(MAR_1, 1);
+    const live = { id: "sub_1", customer: "cus_1", userId: ada.userId, periodStart: MAR_1, periodEnd };
+    await deliver(t, event("customer.subscription.created", subscription(live), MAR_1));
+    let at = MAR_1;
+    for (const status of ["unpaid", "paused", "incomplete"] as const) {
+      at += MINUTE;
+      await deliver(t, event("customer.subscription.updated", subscription({ ...live, status }), at));
+      expect(await ada.as.query(api.subscriptions.getSubscription, {})).toMatchObject({ status });
+      const before = await snapshot(t);
+      await expectCode(
+        ada.as.action(api.billing.createCheckoutSession, { planId: "business", interval: "month" }),
+        "CONFLICT",
+      );
+      // Refused before any Stripe request, nothing changed (but the call's rate-limit token).
+      expect(requests).toEqual([]);
+      expect(await snapshot(t)).toEqual(before);
+    }
+    // Once it has ended, the user may subscribe again.
+    at += MINUTE;
+    await deliver(t, event("customer.subscription.deleted", subscription({ ...live, status: "canceled" }), at));
+    expect((await t.query(internal.billing.billingState, { userId: ada.userId, now: at })).subscribed).toBe(false);
   });
 
   test("a price missing in Stripe is CONFIGURATION, a Stripe refusal STRIPE_ERROR; the new customer stays linked", async () => {

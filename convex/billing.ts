@@ -41,7 +41,7 @@ export const createCheckoutSession = userAction({
     // on is settled by Stripe (one customer per idempotency key) and by
     // `recordCheckout` (one open session per user).
     const state: BillingState = await ctx.runQuery(internal.billing.billingState, { userId, now: Date.now() });
-    if (state.subscribed) fail("CONFLICT", "You already have a subscription: change plans in the billing portal");
+    if (state.subscribed) fail("CONFLICT", "You already have a subscription: manage it in the billing portal");
     if (state.checkoutPending) fail("CONFLICT", "Your checkout is complete: your subscription is on its way");
     let replaced: string | null = null;
     if (state.openCheckout !== null) {

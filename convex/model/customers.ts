@@ -4,7 +4,7 @@ import type { ReadCtx, WriteCtx } from "../lib/db";
 import type { BillingState, LinkResult } from "../lib/validators";
 import { completedCheckoutAt, openCheckout } from "./checkouts";
 import { getProfile } from "./profiles";
-import { currentSubscription, isEntitled } from "./subscriptions";
+import { currentSubscription, hasEnded } from "./subscriptions";
 
 /** The link for a Stripe customer id, or null. */
 export async function linkForCustomer(ctx: ReadCtx, stripeCustomerId: string) {
@@ -46,7 +46,10 @@ export async function billingState(ctx: ReadCtx, userId: Id<"users">, now: numbe
   return {
     stripeCustomerId: await customerForUser(ctx, userId),
     email: profile?.email || null,
-    subscribed: sub !== null && sub.planId !== "free" && isEntitled(sub.status),
+    // Any paid subscription Stripe still holds, entitled or not (unpaid, paused,
+    // incomplete): its fix is in the portal, and a second checkout would make a
+    // second subscription that bills once the first recovers.
+    subscribed: sub !== null && sub.planId !== "free" && !hasEnded(sub.status),
     openCheckout: await openCheckout(ctx, userId, now),
     // Paid, and no subscription stored since: it is on its way.
     checkoutPending: completedAt !== null && (sub === null || sub._creationTime < completedAt),

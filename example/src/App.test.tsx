@@ -100,6 +100,7 @@ test("sign up, then Pro after a signed webhook (support unlocked), then the past
   await bridge.refresh();
   await waitFor(() => expect(currentPlan()).toBe("Free"));
   expect(screen.getByRole("button", { name: "Manage billing" })).toBeTruthy();
+  expect(screen.queryAllByRole("button", { name: "Upgrade" })).toHaveLength(0);
 });
 
 test("the admin page: refused until the user is made an admin, then stats, users and a credit grant", async () => {

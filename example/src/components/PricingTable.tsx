@@ -12,7 +12,8 @@ export function PricingTable() {
   if (!entitlements) return <p>Loading…</p>;
   const current = entitlements.planId;
   // A subscription Stripe still holds (unpaid, incomplete, paused) gives the free
-  // plan but has an open invoice: its fix is in the portal, not a second subscription.
+  // plan but has an open invoice: its fix is in the portal, not a second
+  // subscription (the server refuses that checkout too).
   const { status } = entitlements;
   const billable = current !== "free" || (status !== null && !hasEnded(status));
 
@@ -38,7 +39,7 @@ export function PricingTable() {
           </ul>
           {id === current ? (
             <p>Your plan</p>
-          ) : current === "free" ? (
+          ) : !billable ? (
             <button onClick={() => void go(() => checkout({ planId: id, interval: "month" }))}>Upgrade</button>
           ) : null}
         </article>
