@@ -5,7 +5,7 @@
 // (Password), so every identity comes from a token `auth:signIn` issued.
 import { memoryStorage } from "../testing/jsdom";
 import { ConvexAuthProvider, useAuthActions } from "@convex-dev/auth/react";
-import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
+import { act, configure, cleanup, render, screen, waitFor } from "@testing-library/react";
 import { ConvexReactClient } from "convex/react";
 import { Component, useState, type ReactNode } from "react";
 import { afterEach, beforeAll, describe, expect, test, vi } from "vitest";
@@ -32,6 +32,10 @@ import {
   useProfile,
   useSubscription,
 } from "./react";
+
+// Answers come over the client's socket from the in-memory backend: on a loaded
+// CI machine that can take longer than testing-library's default second.
+configure({ asyncUtilTimeout: 5_000 });
 
 // Updates come from the client's socket, as in an app, not from act() scopes.
 beforeAll(() => {

@@ -5,7 +5,7 @@
 // a paid plan (a signed Stripe webhook) and a failed payment (past_due).
 import { memoryStorage } from "../../testing/jsdom"; // first: jsdom's Uint8Array is not the one jose signs tokens with
 import { ConvexAuthProvider } from "@convex-dev/auth/react";
-import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { configure, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { ConvexReactClient } from "convex/react";
 import {
   clockAt,
@@ -23,6 +23,10 @@ import { App } from "./App";
 import { serviceDb } from "../../convex/lib/db";
 import * as RateLimits from "../../convex/model/rateLimits";
 import { RATE_LIMITS } from "../../src/limits";
+
+// Answers come over the client's socket from the in-memory backend: on a loaded
+// CI machine that can take longer than testing-library's default second.
+configure({ asyncUtilTimeout: 5_000 });
 
 // Updates come from the client's socket, as in the browser, not from act() scopes.
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false;
@@ -104,17 +108,23 @@ test("sign up, then Pro after a signed webhook (support unlocked), then the past
 });
 
 test("the admin page: refused until the user is made an admin, then stats, users and a credit grant", async () => {
-  const { t } = await signedUpApp();
+  const { t, bridge } = await signedUpApp();
   // React reports the refusal its error boundary caught.
   const errors = expectConsole("error", "Admins only");
   fireEvent.click(screen.getByRole("button", { name: "Admin" }));
   expect((await screen.findByRole("alert")).textContent).toBe("Admins only");
 
   await t.mutation(internal.admin.grantAdmin, { email: "ada@example.com" });
+  // Written past the bridge (as `npx convex run` would): a deployment re-runs the
+  // queries that read the role; here the bridge is told to. Without it, the
+  // client may keep the cached refusal for a query it still holds.
+  await bridge.refresh();
   // The refusal stays until the page is opened again (a new render asks again).
   fireEvent.click(screen.getByRole("button", { name: "Credits" }));
   fireEvent.click(screen.getByRole("button", { name: "Admin" }));
-  await waitFor(() => expect(screen.getByTestId("stats").textContent).toBe("1 users: 1 free, 0 pro, 0 business"));
+  await waitFor(() => expect(screen.getByTestId("stats").textContent).toBe("1 users: 1 free, 0 pro, 0 business"), {
+    timeout: 5_000,
+  });
   const row = await screen.findByRole("row", { name: /ada@example.com/ });
   expect(row.textContent).toContain("100");
 
