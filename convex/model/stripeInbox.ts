@@ -148,24 +148,24 @@ function customerOf(object: Record<string, unknown>): string | null {
   return idOf(object.customer) ?? (object.object === "customer" ? idOf(object.id) : null);
 }
 
-/** The newest events with `status`, at most `limit` (an index range: bounded). */
-export async function listEvents(ctx: ReadCtx, status: StripeEventStatus, limit: number) {
-  const rows = await ctx.db
+/** Events with `status`, newest first (an index range). */
+const byStatus = (ctx: ReadCtx, status: StripeEventStatus) =>
+  ctx.db
     .query("stripeEvents")
     .withIndex("by_status", (q) => q.eq("status", status))
-    .order("desc")
-    .take(limit);
-  return rows.map((row) => omit(row, ["payload"]));
+    .order("desc");
+/** An inbox row as listings show it: without its payload. */
+const summaryOf = (row: Doc<"stripeEvents">) => omit(row, ["payload"]);
+
+/** The newest events with `status`, at most `limit` (an index range: bounded). */
+export async function listEvents(ctx: ReadCtx, status: StripeEventStatus, limit: number) {
+  return (await byStatus(ctx, status).take(limit)).map(summaryOf);
 }
 
 /** Events with `status`, newest first, a page at a time, without payloads (admins' inbox view). */
 export async function eventPage(ctx: ReadCtx, status: StripeEventStatus, paginationOpts: PaginationOptions) {
-  const page = await ctx.db
-    .query("stripeEvents")
-    .withIndex("by_status", (q) => q.eq("status", status))
-    .order("desc")
-    .paginate(paginationOpts);
-  return { ...page, page: page.page.map((row) => omit(row, ["payload"])) };
+  const page = await byStatus(ctx, status).paginate(paginationOpts);
+  return { ...page, page: page.page.map(summaryOf) };
 }
 
 /** The user's latest `limit` events, newest first, without payloads. */
@@ -175,7 +175,7 @@ export async function eventsOfUser(ctx: ReadCtx, userId: Id<"users">, limit: num
     .withIndex("by_userId", (q) => q.eq("userId", userId))
     .order("desc")
     .take(limit);
-  return rows.map((row) => omit(row, ["payload"]));
+  return rows.map(summaryOf);
 }
 
 /** Inbox rows written by reconciliation, not by Stripe: `reconcile:<subscription id>:<time>` (or `:unmatched`). */
